@@ -1,0 +1,42 @@
+"""Serve the emulator standalone: ``python -m hathora_cloud.testing --port 8080``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+from ._fake import FakeHathora, serve
+
+
+def _announce(fake: FakeHathora) -> None:
+    print(f"FakeHathora listening on {fake.url}", flush=True)
+    print(f"Token: {fake.token}", flush=True)
+    print(f"Org id: {fake.org_id}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve until Ctrl-C."""
+    parser = argparse.ArgumentParser(
+        prog="python -m hathora_cloud.testing", description="Run the local BuildsV3 emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
+    parser.add_argument("--token", default=None, help="bearer token to accept (random if unset)")
+    parser.add_argument(
+        "--log-line-delay", type=float, default=0.05, help="seconds between log lines"
+    )
+    args = parser.parse_args(argv)
+    coro = serve(
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        on_ready=_announce,
+        log_line_delay=args.log_line_delay,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(coro)
+
+
+if __name__ == "__main__":
+    main()
