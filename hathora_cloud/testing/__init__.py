@@ -9,6 +9,7 @@ fault injection (:class:`FaultRule`) for resilience tests.
 from ._fake import FakeHathora, serve
 from ._faults import FaultRegistry, FaultRule
 from ._state import BuildState, FaultKind, PartInfo, RecordedRequest, UploadState
+from ._tarball import make_tarball
 
 __all__ = (
     "BuildState",
@@ -19,5 +20,6 @@ __all__ = (
     "PartInfo",
     "RecordedRequest",
     "UploadState",
+    "make_tarball",
     "serve",
 )

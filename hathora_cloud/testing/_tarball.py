@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import tarfile
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
@@ -64,3 +66,23 @@ def _read_dockerfile(path: Path) -> str | None:
             with extracted:
                 return extracted.read(_MAX_DOCKERFILE).decode("utf-8", errors="replace")
     return None
+
+
+def make_tarball(files: Mapping[str, bytes | str]) -> bytes:
+    """Return a ``.tar.gz`` archive holding ``files`` (name → content), for tests.
+
+    Args:
+        files: Archive member names and their contents; ``str`` is encoded as UTF-8.
+
+    Returns:
+        The gzip-compressed tar bytes, e.g. to upload as a build.
+    """
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            member.mode = 0o644
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
