@@ -1,0 +1,139 @@
+"""The one cattrs converter: camelCase on the wire, strict scalars, tz-aware datetimes, open enums.
+
+Structure hooks are generated once per class (cattrs compiles them to straight-line code), with
+``detailed_validation`` off so the happy path pays nothing for error bookkeeping. When a body does
+not fit, a second converter with the same configuration and detailed validation re-runs the
+structuring only to explain *where* it failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .models import BuildStatus
+
+__all__ = ("explain", "structure", "unstructure")
+
+T = TypeVar("T")
+
+_CAMEL = re.compile(r"_([a-z])")
+# Python 3.10's fromisoformat() rejects "Z" and fractions that are not 3 or 6 digits long.
+_ISO_FIX = re.compile(r"(\.\d+)?(Z|z)?$")
+
+
+def _camel(name: str) -> str:
+    return _CAMEL.sub(lambda m: m.group(1).upper(), name)
+
+
+def _structure_str(value: object, _: object) -> str:
+    if type(value) is str:
+        return value
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _structure_int(value: object, _: object) -> int:
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    raise TypeError(f"expected an integer, got {value!r}")
+
+
+def _parse_datetime_slow(value: str) -> datetime:
+    def fix(m: re.Match[str]) -> str:
+        fraction = (m.group(1) or "")[:7].ljust(7, "0") if m.group(1) else ""
+        return fraction + ("+00:00" if m.group(2) else "")
+
+    return datetime.fromisoformat(_ISO_FIX.sub(fix, value, count=1))
+
+
+def _structure_datetime(value: object, _: object) -> datetime:
+    if type(value) is not str:
+        raise TypeError(f"expected a date-time string, got {type(value).__name__}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = _parse_datetime_slow(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"date-time without a timezone: {value!r}")
+    return parsed
+
+
+def _structure_status(value: object, _: object) -> BuildStatus | str:
+    if type(value) is not str:
+        raise TypeError(f"expected a status string, got {type(value).__name__}")
+    try:
+        return BuildStatus(value)
+    except ValueError:
+        return value
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _configure(converter: cattrs.Converter) -> cattrs.Converter:
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook_func(
+        lambda t: t == BuildStatus | str or t == BuildStatus, _structure_status
+    )
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+
+    def structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        renames: dict[str, Any] = {
+            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
+        }
+        return make_dict_structure_fn(cls, converter, **renames)
+
+    def unstructure_factory(cls: type[Any]) -> Callable[[Any], Any]:
+        renames: dict[str, Any] = {
+            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
+        }
+        return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **renames)
+
+    converter.register_structure_hook_factory(attrs.has, structure_factory)
+    converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return converter
+
+
+_converter = _configure(cattrs.Converter(detailed_validation=False, forbid_extra_keys=False))
+
+
+def structure(data: object, cls: type[T]) -> T:
+    """Build ``cls`` from decoded JSON; raises on any mismatch (see :func:`explain`)."""
+    if type(data) is not dict:
+        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+    return _converter.structure(data, cls)
+
+
+def unstructure(obj: object) -> Any:
+    """Turn a model into JSON-ready data with camelCase keys; unset optional fields are left out."""
+    return _converter.unstructure(obj)
+
+
+@functools.cache
+def _detailed() -> cattrs.Converter:
+    return _configure(cattrs.Converter(detailed_validation=True, forbid_extra_keys=False))
+
+
+def explain(data: object, cls: type[Any], error: BaseException) -> str:
+    """Describe why ``data`` does not fit ``cls``, naming the JSON path of each problem."""
+    if type(data) is not dict:
+        return f"expected a JSON object, got {type(data).__name__}"
+    try:
+        _detailed().structure(data, cls)
+    except Exception as exc:
+        problems = cattrs.transform_error(exc, path="$")
+        return "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,186 @@
+"""``HathoraCloudCore``: the configuration and the one aiohttp session every call shares."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl as _ssl
+import sys
+import weakref
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import aiohttp
+
+from ._version import __version__
+from .errors import InvalidRequestError, SDKValidationError
+from .retries import RetryConfig
+
+if TYPE_CHECKING:
+    from .streams import BuildLogStream
+
+__all__ = ("DEFAULT_SERVER_URL", "HathoraCloudCore", "TokenSource")
+
+DEFAULT_SERVER_URL = "https://api.hathora.dev"
+TokenSource = str | Callable[[], Awaitable[str]]
+"""A developer token, or an async callable returning one (called once per call)."""
+
+_DEFAULT_USER_AGENT = (
+    f"hathora-cloud-python/{__version__} aiohttp/{aiohttp.__version__} "
+    f"python/{sys.version_info.major}.{sys.version_info.minor}"
+)
+
+
+def _check_seconds(name: str, value: float | None, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise SDKValidationError(f"{name} must be a positive number of seconds", raw_value=value)
+
+
+class HathoraCloudCore:
+    """Configuration plus the HTTP session that every standalone function takes first.
+
+    Construct it anywhere (no event loop needed); the session is created on first use inside the
+    running loop. Use it as ``async with`` or call :meth:`aclose` when done. One core serves any
+    number of concurrent calls; keep one per application.
+
+    Args:
+        hathora_dev_token: The developer token, or an async callable returning it. Falls back to
+            the ``HATHORA_TOKEN`` environment variable. Sent as ``Authorization: Bearer ...`` to the
+            API only, never to presigned upload URLs; never shown in ``repr`` or logs.
+        org_id: The default ``orgId`` query parameter (``HATHORA_ORG_ID``); omitted when ``None``.
+        server_url: The API base URL (``HATHORA_CLOUD_ENDPOINT``, else ``https://api.hathora.dev``).
+        timeout: Seconds one attempt of a unary call may take, connect to last body byte.
+        stream_idle_timeout: Longest silence, in seconds, tolerated on an open log stream; streams
+            have no total deadline.
+        retry_config: The retry configuration; ``None`` applies the safe default.
+        session: A caller-owned ``aiohttp.ClientSession`` to use; the core never closes it.
+        user_agent: The ``User-Agent`` header value.
+        proxy: A proxy URL for API and upload requests.
+        ssl: An ``ssl.SSLContext``, the path of a CA bundle, or ``False`` to skip verification.
+        trust_env: Honour ``HTTP(S)_PROXY``/``NO_PROXY`` and ``.netrc`` like curl does.
+        connection_limit: The most connections open at once (0 for no limit).
+        connection_limit_per_host: The most connections open at once to one host (0: no limit).
+    """
+
+    def __init__(
+        self,
+        *,
+        hathora_dev_token: TokenSource | None = None,
+        org_id: str | None = None,
+        server_url: str | None = None,
+        timeout: float = 60.0,
+        stream_idle_timeout: float = 600.0,
+        retry_config: RetryConfig | None = None,
+        session: aiohttp.ClientSession | None = None,
+        user_agent: str | None = None,
+        proxy: str | None = None,
+        ssl: _ssl.SSLContext | str | bool | None = None,
+        trust_env: bool = False,
+        connection_limit: int = 100,
+        connection_limit_per_host: int = 0,
+    ) -> None:
+        _check_seconds("timeout", timeout)
+        _check_seconds("stream_idle_timeout", stream_idle_timeout)
+        if retry_config is not None and not isinstance(retry_config, RetryConfig):
+            raise SDKValidationError("retry_config must be a RetryConfig", raw_value=retry_config)
+        token = (
+            hathora_dev_token if hathora_dev_token is not None else os.environ.get("HATHORA_TOKEN")
+        )
+        self._token: TokenSource | None = token or None
+        self.org_id: str | None = org_id if org_id is not None else os.environ.get("HATHORA_ORG_ID")
+        url = server_url or os.environ.get("HATHORA_CLOUD_ENDPOINT") or DEFAULT_SERVER_URL
+        self.server_url: str = url.rstrip("/")
+        self.timeout = float(timeout)
+        self.stream_idle_timeout = float(stream_idle_timeout)
+        self.retry_config = retry_config
+        self.user_agent = user_agent or _DEFAULT_USER_AGENT
+        self.proxy = proxy
+        self._ssl = ssl
+        self._trust_env = trust_env
+        self._limits = (connection_limit, connection_limit_per_host)
+        self._session = session
+        self._owns_session = session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._streams: weakref.WeakSet[BuildLogStream] = weakref.WeakSet()
+
+    def __repr__(self) -> str:
+        token = "set" if self._token else "unset"
+        return (
+            f"HathoraCloudCore(server_url={self.server_url!r}, org_id={self.org_id!r}, "
+            f"token={token}, closed={self._closed})"
+        )
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._closed
+
+    async def __aenter__(self) -> HathoraCloudCore:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close open log streams and the session the core created; safe to call twice.
+
+        A borrowed session (passed as ``session=``) is left open for its owner.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        for stream in list(self._streams):
+            stream._abort()
+        session, self._session = self._session, None
+        if session is not None and self._owns_session:
+            await session.close()
+
+    async def _auth_header(self) -> str | None:
+        token = self._token
+        if token is not None and not isinstance(token, str):
+            token = await token()
+        if not token:
+            return None
+        return token if token[:7].lower() == "bearer " else "Bearer " + token
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        """Return the session, creating it inside the running loop on first use."""
+        if self._closed:
+            raise InvalidRequestError("the HathoraCloudCore is closed")
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is None:
+            session = self._session = self._new_session()
+            self._loop = loop
+        elif self._loop is not None and self._loop is not loop:
+            raise InvalidRequestError(
+                "this HathoraCloudCore's session belongs to another event loop; "
+                "create one core per event loop (for example inside asyncio.run)"
+            )
+        elif session.closed:
+            raise InvalidRequestError("the aiohttp session given to HathoraCloudCore is closed")
+        return session
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        limit, per_host = self._limits
+        ssl_option: _ssl.SSLContext | bool = True
+        if isinstance(self._ssl, str):
+            ssl_option = _ssl.create_default_context(cafile=self._ssl)
+        elif self._ssl is not None:
+            ssl_option = self._ssl
+        connector = aiohttp.TCPConnector(limit=limit, limit_per_host=per_host, ssl=ssl_option)
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None),
+            trust_env=self._trust_env,
+            proxy=self.proxy,
+        )

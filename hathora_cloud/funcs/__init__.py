@@ -1,0 +1,64 @@
+"""The standalone functions: one coroutine per operation, each taking the core first.
+
+Importing one name imports only its module::
+
+    from hathora_cloud.funcs import builds_v3_get_build
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .builds_v3_create_build import builds_v3_create_build as builds_v3_create_build
+    from .builds_v3_create_build_registry import (
+        builds_v3_create_build_registry as builds_v3_create_build_registry,
+    )
+    from .builds_v3_delete_build import builds_v3_delete_build as builds_v3_delete_build
+    from .builds_v3_get_build import builds_v3_get_build as builds_v3_get_build
+    from .builds_v3_get_builds import builds_v3_get_builds as builds_v3_get_builds
+    from .builds_v3_run_build import builds_v3_run_build as builds_v3_run_build
+    from .builds_v3_run_build_registry import (
+        builds_v3_run_build_registry as builds_v3_run_build_registry,
+    )
+
+__all__ = (
+    "builds_v3_create_build",
+    "builds_v3_create_build_registry",
+    "builds_v3_delete_build",
+    "builds_v3_get_build",
+    "builds_v3_get_builds",
+    "builds_v3_run_build",
+    "builds_v3_run_build_registry",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        value = getattr(importlib.import_module(f"{__name__}.{name}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+class _FuncsModule(types.ModuleType):
+    """Keep ``funcs.<name>`` the function even after its same-named module is imported.
+
+    Importing ``hathora_cloud.funcs.builds_v3_get_build`` makes Python bind the *module* to the
+    package attribute, which would shadow the function; bind the function instead.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and name in __all__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _FuncsModule

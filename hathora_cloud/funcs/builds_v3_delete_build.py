@@ -1,0 +1,43 @@
+"""``builds_v3_delete_build``: delete a build."""
+
+from __future__ import annotations
+
+from .._core import HathoraCloudCore
+from .._http import send_json
+from .._operations import DELETE_BUILD
+from ..errors import OperationError
+from ..models import DeletedBuild
+from ..result import Result
+from ..retries import RequestOptions
+
+__all__ = ("builds_v3_delete_build",)
+
+
+async def builds_v3_delete_build(
+    core: HathoraCloudCore,
+    build_id: str,
+    *,
+    org_id: str | None = None,
+    options: RequestOptions | None = None,
+) -> Result[DeletedBuild, OperationError]:
+    """Delete a build (``DELETE /builds/v3/builds/{buildId}``).
+
+    Args:
+        core: The configured core.
+        build_id: The build's id.
+        org_id: The ``orgId`` query parameter; defaults to the core's.
+        options: Per-call overrides (timeout, retries, server URL, headers).
+
+    Returns:
+        ``Ok`` with an empty ``DeletedBuild``.
+
+    Errors:
+        ApiError: The service answered 401, 404, 408, 422, 429 and 500 with a message.
+        SDKError: Any other error status, or an unexpected status or content type.
+        ResponseValidationError: The body did not fit the schema.
+        SDKValidationError: Invalid input; nothing was sent.
+        HTTPClientError: A transport failure (connection, timeout, closed core).
+    """
+    return await send_json(
+        core, DELETE_BUILD, path={"buildId": build_id}, org_id=org_id, options=options
+    )

@@ -1,0 +1,168 @@
+"""``HathoraCloud``: the class facade whose methods return values or raise the error.
+
+It wraps the standalone functions exactly as the TypeScript SDK's ``HathoraCloud`` class does::
+
+    async with HathoraCloud(hathora_dev_token="...") as hathora:
+        build = await hathora.builds_v3.get_build("bld-...")
+"""
+
+from __future__ import annotations
+
+import ssl as _ssl
+from types import TracebackType
+
+import aiohttp
+
+from ._core import HathoraCloudCore, TokenSource
+from .funcs.builds_v3_create_build import builds_v3_create_build
+from .funcs.builds_v3_create_build_registry import builds_v3_create_build_registry
+from .funcs.builds_v3_delete_build import builds_v3_delete_build
+from .funcs.builds_v3_get_build import builds_v3_get_build
+from .funcs.builds_v3_get_builds import builds_v3_get_builds
+from .funcs.builds_v3_run_build import builds_v3_run_build
+from .funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
+from .models import (
+    BuildsV3Page,
+    BuildV3,
+    CreateBuildV3Params,
+    CreatedBuildV3WithMultipartUrls,
+    CreateMultipartBuildParams,
+    DeletedBuild,
+    RegistryConfig,
+)
+from .retries import RequestOptions, RetryConfig
+from .streams import BuildLogStream
+
+__all__ = ("BuildsV3", "HathoraCloud")
+
+
+class BuildsV3:
+    """The BuildsV3 operations; each returns its value or raises a ``HathoraError``."""
+
+    def __init__(self, core: HathoraCloudCore) -> None:
+        self._core = core
+
+    async def get_builds(
+        self, *, org_id: str | None = None, options: RequestOptions | None = None
+    ) -> BuildsV3Page:
+        """List the organization's builds; see :func:`builds_v3_get_builds`."""
+        return (await builds_v3_get_builds(self._core, org_id=org_id, options=options)).unwrap()
+
+    async def create_build(
+        self,
+        params: CreateMultipartBuildParams,
+        *,
+        org_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> CreatedBuildV3WithMultipartUrls:
+        """Create a build with upload URLs; see :func:`builds_v3_create_build`."""
+        result = await builds_v3_create_build(self._core, params, org_id=org_id, options=options)
+        return result.unwrap()
+
+    async def get_build(
+        self, build_id: str, *, org_id: str | None = None, options: RequestOptions | None = None
+    ) -> BuildV3:
+        """Get one build; see :func:`builds_v3_get_build`."""
+        result = await builds_v3_get_build(self._core, build_id, org_id=org_id, options=options)
+        return result.unwrap()
+
+    async def delete_build(
+        self, build_id: str, *, org_id: str | None = None, options: RequestOptions | None = None
+    ) -> DeletedBuild:
+        """Delete a build; see :func:`builds_v3_delete_build`."""
+        result = await builds_v3_delete_build(self._core, build_id, org_id=org_id, options=options)
+        return result.unwrap()
+
+    async def create_build_registry(
+        self,
+        params: CreateBuildV3Params | None = None,
+        *,
+        org_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> BuildV3:
+        """Create a registry build; see :func:`builds_v3_create_build_registry`."""
+        result = await builds_v3_create_build_registry(
+            self._core, params, org_id=org_id, options=options
+        )
+        return result.unwrap()
+
+    async def run_build(
+        self, build_id: str, *, org_id: str | None = None, options: RequestOptions | None = None
+    ) -> BuildLogStream:
+        """Run a build and return its log stream; see :func:`builds_v3_run_build`."""
+        result = await builds_v3_run_build(self._core, build_id, org_id=org_id, options=options)
+        return result.unwrap()
+
+    async def run_build_registry(
+        self,
+        build_id: str,
+        registry_config: RegistryConfig,
+        *,
+        org_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> BuildLogStream:
+        """Build from a registry image; see :func:`builds_v3_run_build_registry`."""
+        result = await builds_v3_run_build_registry(
+            self._core, build_id, registry_config, org_id=org_id, options=options
+        )
+        return result.unwrap()
+
+
+class HathoraCloud:
+    """The SDK as one object: ``hathora.builds_v3.get_build(...)`` returns a value or raises.
+
+    Takes the same keywords as :class:`HathoraCloudCore`; ``.core`` is that core, usable with the
+    standalone functions too.
+    """
+
+    def __init__(
+        self,
+        *,
+        hathora_dev_token: TokenSource | None = None,
+        org_id: str | None = None,
+        server_url: str | None = None,
+        timeout: float = 60.0,
+        stream_idle_timeout: float = 600.0,
+        retry_config: RetryConfig | None = None,
+        session: aiohttp.ClientSession | None = None,
+        user_agent: str | None = None,
+        proxy: str | None = None,
+        ssl: _ssl.SSLContext | str | bool | None = None,
+        trust_env: bool = False,
+        connection_limit: int = 100,
+        connection_limit_per_host: int = 0,
+    ) -> None:
+        self.core = HathoraCloudCore(
+            hathora_dev_token=hathora_dev_token,
+            org_id=org_id,
+            server_url=server_url,
+            timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
+            retry_config=retry_config,
+            session=session,
+            user_agent=user_agent,
+            proxy=proxy,
+            ssl=ssl,
+            trust_env=trust_env,
+            connection_limit=connection_limit,
+            connection_limit_per_host=connection_limit_per_host,
+        )
+        self.builds_v3 = BuildsV3(self.core)
+
+    def __repr__(self) -> str:
+        return f"HathoraCloud(core={self.core!r})"
+
+    async def __aenter__(self) -> HathoraCloud:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the core (idempotent)."""
+        await self.core.aclose()

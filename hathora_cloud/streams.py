@@ -1,0 +1,164 @@
+"""``BuildLogStream``: a build's log as lines, read as they arrive, releasing its connection."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import aiohttp
+
+from ._lines import LineSplitter
+from .errors import (
+    HathoraError,
+    HTTPConnectionError,
+    RequestAbortedError,
+    RequestTimeoutError,
+    UnexpectedClientError,
+)
+
+if TYPE_CHECKING:
+    from ._core import HathoraCloudCore
+
+__all__ = ("BuildLogStream",)
+
+
+class BuildLogStream:
+    """The log of a running build, read as it is produced.
+
+    Iterate it for ``str`` lines (terminators removed; ``\\n``, ``\\r\\n`` and a bare ``\\r``
+    all end a line; UTF-8 decoded with replacement; no length limit), or use :meth:`iter_bytes`
+    for raw chunks. Use it as ``async with`` (or call :meth:`aclose`): the connection is released
+    at once on every exit path, including ``break``, an exception, or cancellation. Only silence
+    longer than the core's ``stream_idle_timeout`` ends a stream early
+    (:class:`RequestTimeoutError`).
+
+    Raises (while iterating):
+        HTTPConnectionError: The server went away before the log ended.
+        RequestTimeoutError: Nothing arrived for ``stream_idle_timeout`` seconds.
+        RequestAbortedError: The stream or its core was closed while it was being read.
+    """
+
+    __slots__ = ("__weakref__", "_aborted", "_closed", "_lines", "_pos", "_response", "_splitter")
+
+    def __init__(self, response: aiohttp.ClientResponse, core: HathoraCloudCore | None = None):
+        self._response = response
+        self._splitter = LineSplitter()
+        self._lines: list[str] = []
+        self._pos = 0
+        self._closed = False
+        self._aborted = False
+        if core is not None:
+            core._streams.add(self)
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the run response."""
+        return self._response.status
+
+    @property
+    def closed(self) -> bool:
+        """Whether the stream has been closed (by :meth:`aclose`, its end, or an error)."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        return f"<BuildLogStream status={self._response.status} closed={self._closed}>"
+
+    async def __aenter__(self) -> BuildLogStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Release the connection now; safe to call any number of times."""
+        self._close()
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        response = self._response
+        if response.content.at_eof():
+            response.release()
+        else:
+            response.close()
+
+    def _abort(self) -> None:
+        """Close because the owning core is closing; a reader then gets RequestAbortedError."""
+        if not self._closed:
+            self._aborted = True
+            self._close()
+
+    def __aiter__(self) -> BuildLogStream:
+        return self
+
+    async def __anext__(self) -> str:
+        pos = self._pos
+        if pos < len(self._lines):
+            self._pos = pos + 1
+            return self._lines[pos]
+        return await self._next_line()
+
+    async def _next_line(self) -> str:
+        while True:
+            if self._closed:
+                self._raise_if_aborted()
+                raise StopAsyncIteration
+            chunk = await self._read()
+            if chunk:
+                lines = self._splitter.feed(chunk)
+            else:
+                lines = self._splitter.close()
+                self._close()
+            if lines:
+                self._lines = lines
+                self._pos = 1
+                return lines[0]
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Yield raw chunks of the log as they arrive (instead of lines)."""
+        try:
+            while not self._closed:
+                chunk = await self._read()
+                if not chunk:
+                    self._close()
+                    break
+                yield chunk
+            self._raise_if_aborted()
+        finally:
+            self._close()
+
+    async def _read(self) -> bytes:
+        try:
+            return await self._response.content.readany()
+        except asyncio.CancelledError:
+            self._close()
+            raise
+        except Exception as exc:
+            closed_under_us = self._closed
+            self._close()
+            if closed_under_us and not isinstance(exc, HathoraError):
+                raise RequestAbortedError("the log stream was closed while being read") from exc
+            raise self._translate(exc) from exc
+
+    def _raise_if_aborted(self) -> None:
+        if self._aborted:
+            raise RequestAbortedError("the log stream was closed because its core was closed")
+
+    def _translate(self, exc: Exception) -> Exception:
+        if isinstance(exc, HathoraError):
+            return exc
+        if self._aborted:
+            return RequestAbortedError("the log stream was closed because its core was closed")
+        if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+            return RequestTimeoutError("the build log stream was silent past stream_idle_timeout")
+        if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, OSError)):
+            return HTTPConnectionError(f"the build log stream was interrupted: {exc}")
+        return UnexpectedClientError(f"unexpected error while reading the build log: {exc!r}")
