@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hathora_cloud.testing import FakeHathora
+from hathora_cloud.testing import FakeHathora, UploadState
 
 pytestmark = pytest.mark.anyio
 
@@ -301,3 +304,17 @@ async def test_parts_are_stored_on_disk(fake: FakeHathora, session: aiohttp.Clie
     assert upload is not None
     assert upload.parts[2].path.read_bytes() == b"qq"
     assert fake.requests_for("UploadPart")[-1].body_length == 2
+
+
+@given(
+    size=st.integers(min_value=0, max_value=10**6),
+    chunk=st.integers(min_value=100, max_value=10**6),
+)
+def test_expected_part_sizes_tile_the_build(size: int, chunk: int) -> None:
+    """Expected part sizes are maxChunkSize except the last, and sum to buildSizeInBytes."""
+    count = max(1, -(-size // chunk))
+    upload = UploadState("u", "b", size, chunk, count, Path())
+    sizes = [upload.expected_size(number) for number in range(1, count + 1)]
+    assert sum(sizes) == size
+    assert all(part == chunk for part in sizes[:-1])
+    assert 0 <= sizes[-1] <= chunk

@@ -61,6 +61,7 @@ class FaultRule:
         operation: str = "*",
         retry_after: float | str | None = None,
         body: str = "json",
+        delay: float = 0.0,
         times: int | None = None,
         probability: float = 1.0,
         seed: int | None = None,
@@ -72,6 +73,7 @@ class FaultRule:
             operation: Operation id to match, or ``"*"``.
             retry_after: ``Retry-After`` header value; numbers are seconds.
             body: ``"json"``, ``"html"``, ``"xml"`` or ``"empty"``.
+            delay: Seconds to wait before answering.
             times: Fire for this many matching calls (``None``: all).
             probability: Chance of firing per matching call.
             seed: Seed for the probability draws.
@@ -86,6 +88,7 @@ class FaultRule:
             status=status,
             body=body,
             retry_after=header,
+            delay=delay,
             times=times,
             probability=probability,
             seed=seed,
@@ -121,11 +124,6 @@ class FaultRule:
     def matches(self, operation: str) -> bool:
         """Return whether this rule targets ``operation``."""
         return self.operation in ("*", operation)
-
-    @property
-    def is_handled_first(self) -> bool:
-        """Whether the call is handled before the fault acts (latency and cut streams)."""
-        return self.kind in (FaultKind.LATENCY, FaultKind.CUT_STREAM)
 
 
 def _format_retry_after(value: float | str) -> str:
