@@ -18,6 +18,7 @@ from .errors import InvalidRequestError, SDKValidationError
 from .retries import RetryConfig
 
 if TYPE_CHECKING:
+    from .hooks import Hooks
     from .streams import BuildLogStream
 
 __all__ = ("DEFAULT_SERVER_URL", "HathoraCloudCore", "TokenSource")
@@ -39,6 +40,12 @@ def _check_seconds(name: str, value: float | None, *, allow_none: bool = False) 
         raise SDKValidationError(f"{name} must be a positive number of seconds", raw_value=value)
 
 
+def _is_hooks(value: object) -> bool:
+    from .hooks import Hooks
+
+    return isinstance(value, Hooks)
+
+
 class HathoraCloudCore:
     """Configuration plus the HTTP session that every standalone function takes first.
 
@@ -58,6 +65,8 @@ class HathoraCloudCore:
         retry_config: The retry configuration; ``None`` applies the safe default.
         session: A caller-owned ``aiohttp.ClientSession`` to use; the core never closes it.
         user_agent: The ``User-Agent`` header value.
+        hooks: A :class:`~hathora_cloud.hooks.Hooks` instance called on every attempt of every API
+            call (never on presigned upload URLs).
         proxy: A proxy URL for API and upload requests.
         ssl: An ``ssl.SSLContext``, the path of a CA bundle, or ``False`` to skip verification.
         trust_env: Honour ``HTTP(S)_PROXY``/``NO_PROXY`` and ``.netrc`` like curl does.
@@ -76,6 +85,7 @@ class HathoraCloudCore:
         retry_config: RetryConfig | None = None,
         session: aiohttp.ClientSession | None = None,
         user_agent: str | None = None,
+        hooks: Hooks | None = None,
         proxy: str | None = None,
         ssl: _ssl.SSLContext | str | bool | None = None,
         trust_env: bool = False,
@@ -97,6 +107,7 @@ class HathoraCloudCore:
         self.stream_idle_timeout = float(stream_idle_timeout)
         self.retry_config = retry_config
         self.user_agent = user_agent or _DEFAULT_USER_AGENT
+        self.hooks = hooks
         self.proxy = proxy
         self._ssl = ssl
         self._trust_env = trust_env

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -36,6 +36,7 @@ from .errors import (
     UnexpectedClientError,
     parse_retry_after,
 )
+from .hooks import HookContext, HookRequest, HookResponse
 from .result import CallMeta, Err, Ok, Result
 from .retries import RequestOptions, RetryPolicy
 from .streams import BuildLogStream
@@ -43,6 +44,7 @@ from .streams import BuildLogStream
 __all__ = ("send_json", "send_stream")
 
 T = TypeVar("T")
+H = TypeVar("H")
 logger = logging.getLogger("hathora_cloud")
 _ERROR_BODY_LIMIT = 1 << 20
 
@@ -50,6 +52,7 @@ _ERROR_BODY_LIMIT = 1 << 20
 @attrs.frozen
 class _Request:
     method: str
+    base: str
     url: str
     path: str
     headers: dict[str, str]
@@ -159,7 +162,7 @@ async def _prepare(
         if stream
         else aiohttp.ClientTimeout(total=timeout)
     )
-    return _Request(op.method, url, route, headers, data, client_timeout, policy)
+    return _Request(op.method, base, url, route, headers, data, client_timeout, policy)
 
 
 def _check_input(
@@ -231,7 +234,11 @@ async def _exchange(
     while True:
         attempt += 1
         try:
-            outcome: _Reply | aiohttp.ClientResponse = await _attempt(core, op, request, stream)
+            outcome: _Reply | aiohttp.ClientResponse = await (
+                _attempt(core, op, request, stream)
+                if core.hooks is None
+                else _attempt_with_hooks(core, op, request, stream, attempt)
+            )
         except asyncio.CancelledError:
             raise
         except HathoraError as error:
@@ -310,6 +317,64 @@ async def _attempt(
         raise _transport_error(core, exc) from exc
     response.release()
     return _Reply(response.status, response.headers, response.content_type, body)
+
+
+async def _attempt_with_hooks(
+    core: HathoraCloudCore, op: Operation[Any], request: _Request, stream: bool, attempt: int
+) -> _Reply | aiohttp.ClientResponse:
+    """Run one attempt with the core's hooks around it (never used for presigned URLs)."""
+    hooks = core.hooks
+    assert hooks is not None
+    context = HookContext(operation_id=op.operation_id, attempt=attempt, base_url=request.base)
+    sent = await _run_hook(
+        hooks.before_request(
+            context,
+            HookRequest(
+                method=request.method,
+                url=request.url,
+                headers=dict(request.headers),
+                body=request.data,
+            ),
+        )
+    )
+    request = attrs.evolve(
+        request, method=sent.method, url=sent.url, headers=sent.headers, data=sent.body
+    )
+    try:
+        outcome = await _attempt(core, op, request, stream)
+    except HathoraError as error:
+        return _from_hook(await _run_hook(hooks.after_error(context, None, error)))
+    if isinstance(outcome, aiohttp.ClientResponse):
+        try:
+            seen = HookResponse(status_code=outcome.status, headers=outcome.headers)
+            await _run_hook(hooks.after_success(context, seen))
+        except BaseException:
+            outcome.close()
+            raise
+        return outcome
+    seen = HookResponse(status_code=outcome.status, headers=outcome.headers, body=outcome.body)
+    if outcome.status >= 400:
+        return _from_hook(await _run_hook(hooks.after_error(context, seen, None)))
+    return _from_hook(await _run_hook(hooks.after_success(context, seen)))
+
+
+async def _run_hook(awaitable: Awaitable[H]) -> H:
+    try:
+        return await awaitable
+    except asyncio.CancelledError:
+        raise
+    except HathoraError:
+        raise
+    except Exception as exc:
+        raise UnexpectedClientError(f"a hook failed: {exc!r}") from exc
+
+
+def _from_hook(value: HookResponse | HathoraError) -> _Reply:
+    if isinstance(value, HathoraError):
+        raise value
+    raw = value.headers.get("Content-Type")
+    mimetype = raw.split(";", 1)[0].strip().lower() if raw else "application/octet-stream"
+    return _Reply(value.status_code, value.headers, mimetype, value.body or b"")
 
 
 async def _read_body(response: aiohttp.ClientResponse, stream: bool, timeout: float) -> bytes:

@@ -21,6 +21,7 @@ from .funcs.builds_v3_get_build import builds_v3_get_build
 from .funcs.builds_v3_get_builds import builds_v3_get_builds
 from .funcs.builds_v3_run_build import builds_v3_run_build
 from .funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
+from .hooks import Hooks
 from .models import (
     BuildsV3Page,
     BuildV3,
@@ -126,6 +127,7 @@ class HathoraCloud:
         retry_config: RetryConfig | None = None,
         session: aiohttp.ClientSession | None = None,
         user_agent: str | None = None,
+        hooks: Hooks | None = None,
         proxy: str | None = None,
         ssl: _ssl.SSLContext | str | bool | None = None,
         trust_env: bool = False,
@@ -141,6 +143,7 @@ class HathoraCloud:
             retry_config=retry_config,
             session=session,
             user_agent=user_agent,
+            hooks=hooks,
             proxy=proxy,
             ssl=ssl,
             trust_env=trust_env,
