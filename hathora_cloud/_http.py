@@ -47,6 +47,7 @@ T = TypeVar("T")
 H = TypeVar("H")
 logger = logging.getLogger("hathora_cloud")
 _ERROR_BODY_LIMIT = 1 << 20
+_NO_CONTENT_TYPE = ("Content-Type",)
 
 
 @attrs.frozen
@@ -296,6 +297,8 @@ async def _attempt(
             data=request.data,
             timeout=request.timeout,
             allow_redirects=False,
+            # aiohttp labels a body-less POST application/octet-stream; run sends no Content-Type.
+            skip_auto_headers=_NO_CONTENT_TYPE if request.data is None else None,
         )
     except asyncio.CancelledError:
         raise
