@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import anyio
 import pytest
 
 from hathora_cloud.testing import FakeHathora
@@ -272,6 +273,31 @@ async def test_requests_are_recorded_with_redacted_auth(
     assert listing.headers["Authorization"] == "Bearer [REDACTED]"
     assert fake.token not in repr(fake.requests)
     assert listing.fault is None
+
+
+async def test_lowercase_authorization_header_is_redacted_too(fake: FakeHathora) -> None:
+    """A lower-case authorization header is redacted in the record like any other spelling."""
+    async with (
+        aiohttp.ClientSession() as client,
+        client.get(
+            f"{fake.url}/builds/v3/builds", headers={"authorization": f"Bearer {fake.token}"}
+        ) as response,
+    ):
+        assert response.status == 200
+    (record,) = fake.requests
+    assert fake.token not in repr(record.headers)
+    assert record.auth_scheme == "Bearer"
+
+
+async def test_bind_failure_cleans_up(tmp_path: Path) -> None:
+    """Starting on a port that is taken raises OSError and leaves no storage dir behind."""
+    async with FakeHathora() as first:
+        port = int(first.url.rsplit(":", 1)[1])
+        second = FakeHathora(port=port, storage_dir=tmp_path)
+        with pytest.raises(OSError, match="in use"):
+            await second.start()
+        await second.aclose()
+    assert [entry async for entry in anyio.Path(tmp_path).iterdir()] == []
 
 
 async def test_lifecycle_is_idempotent_and_cleans_storage() -> None:

@@ -52,12 +52,13 @@ async def _strip_content_type(request: web.Request, response: web.StreamResponse
 
 
 def _record(request: web.Request, operation: str) -> RecordedRequest:
-    headers = dict(request.headers)
     auth = request.headers.get(hdrs.AUTHORIZATION)
-    scheme = None
-    if auth is not None:
-        scheme = auth.split(" ", 1)[0] or None
-        headers[hdrs.AUTHORIZATION] = f"{scheme or ''} [REDACTED]".strip()
+    scheme = None if auth is None else (auth.split(" ", 1)[0] or None)
+    redacted = f"{scheme or ''} [REDACTED]".strip()
+    headers = {
+        key: redacted if key.lower() == "authorization" else value
+        for key, value in request.headers.items()
+    }
     return RecordedRequest(
         operation=operation,
         method=request.method,

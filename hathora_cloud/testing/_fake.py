@@ -169,6 +169,8 @@ class FakeHathora:
         except BaseException:
             sock.close()
             await runner.cleanup()
+            await asyncio.to_thread(shutil.rmtree, storage, ignore_errors=True)
+            self._owned_storage = None
             raise
         self._runner = runner
         host, port = sock.getsockname()[:2]
