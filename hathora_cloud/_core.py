@@ -96,6 +96,8 @@ class HathoraCloudCore:
         _check_seconds("stream_idle_timeout", stream_idle_timeout)
         if retry_config is not None and not isinstance(retry_config, RetryConfig):
             raise SDKValidationError("retry_config must be a RetryConfig", raw_value=retry_config)
+        if hooks is not None and not _is_hooks(hooks):
+            raise SDKValidationError("hooks must be a hathora_cloud.hooks.Hooks", raw_value=hooks)
         token = (
             hathora_dev_token if hathora_dev_token is not None else os.environ.get("HATHORA_TOKEN")
         )
