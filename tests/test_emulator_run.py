@@ -258,15 +258,14 @@ async def test_share_url_shows_the_log(client: Client) -> None:
 
 async def test_closing_the_emulator_ends_a_running_build(client: Client) -> None:
     """aclose() stops a slow build in progress and ends its stream instead of hanging."""
-    fake = FakeHathora(max_chunk_size=CHUNK, log_line_delay=30.0)
-    await fake.start()
-    paced = Client(fake, client.session)
-    build_id = await paced.uploaded_build(make_tarball({"Dockerfile": DOCKERFILE}))
-    url = f"{fake.url}/builds/v3/builds/{build_id}/run"
-    with anyio.fail_after(5):
-        async with paced.session.post(url, headers=paced.auth) as response:
-            first = await response.content.readany()
-            await fake.aclose()
-            rest = await response.read()
+    async with FakeHathora(max_chunk_size=CHUNK, log_line_delay=30.0) as fake:
+        paced = Client(fake, client.session)
+        build_id = await paced.uploaded_build(make_tarball({"Dockerfile": DOCKERFILE}))
+        url = f"{fake.url}/builds/v3/builds/{build_id}/run"
+        with anyio.fail_after(5):
+            async with paced.session.post(url, headers=paced.auth) as response:
+                first = await response.content.readany()
+                await fake.aclose()
+                rest = await response.read()
     assert first.startswith(b"Sending build context")
     assert rest == b""
