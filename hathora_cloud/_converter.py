@@ -134,6 +134,12 @@ def explain(data: object, cls: type[Any], error: BaseException) -> str:
     try:
         _detailed().structure(data, cls)
     except Exception as exc:
-        problems = cattrs.transform_error(exc, path="$")
+        # cattrs names attributes (image_size); the caller's JSON says imageSize.
+        problems = [_wire_path(p) for p in cattrs.transform_error(exc, path="$")]
         return "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
     return f"{type(error).__name__}: {error}"
+
+
+def _wire_path(problem: str) -> str:
+    message, sep, path = problem.rpartition(" @ ")
+    return message + sep + _camel(path) if sep else problem
