@@ -191,9 +191,14 @@ class HathoraCloudCore:
         elif self._ssl is not None:
             ssl_option = self._ssl
         connector = aiohttp.TCPConnector(limit=limit, limit_per_host=per_host, ssl=ssl_option)
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),
             trust_env=self._trust_env,
             proxy=self.proxy,
         )
+        # aiohttp quietly resends an idempotent request once after a disconnect; the SDK's retry
+        # policy must be the only thing that decides on, and counts, attempts.
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
+        return session
