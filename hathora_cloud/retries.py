@@ -53,7 +53,11 @@ class BackoffStrategy:
         """Return the wait before retry number ``retry_index`` (0-based), in seconds."""
         if retry_after is not None:
             return min(retry_after, self.max_interval)
-        base = min(self.initial_interval * self.exponent**retry_index, self.max_interval)
+        try:
+            grown = self.initial_interval * self.exponent**retry_index
+        except OverflowError:  # after enough retries exponent**n no longer fits a float
+            grown = self.max_interval
+        base = min(grown, self.max_interval)
         return base * (0.5 + random.random() / 2)
 
 
