@@ -1,0 +1,138 @@
+"""``builds list|get|delete|create|run|run-registry``: one short coroutine per command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import BuildFailedError, HTTPClientError
+from ..funcs.builds_v3_create_build import builds_v3_create_build
+from ..funcs.builds_v3_create_build_registry import builds_v3_create_build_registry
+from ..funcs.builds_v3_delete_build import builds_v3_delete_build
+from ..funcs.builds_v3_get_build import builds_v3_get_build
+from ..funcs.builds_v3_get_builds import builds_v3_get_builds
+from ..funcs.builds_v3_run_build import builds_v3_run_build
+from ..funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
+from ..funcs.builds_v3_wait_for_build import builds_v3_wait_for_build
+from ..models import BuildStatus, CreateBuildV3Params, CreateMultipartBuildParams, RegistryConfig
+from ..streams import BuildLogStream
+from ._app import App
+from ._errors import UsageError
+from ._live import LiveDisplay
+from ._render import show_build, show_builds
+
+__all__ = (
+    "builds_create",
+    "builds_delete",
+    "builds_get",
+    "builds_list",
+    "builds_run",
+    "builds_run_registry",
+    "follow",
+    "split_image",
+)
+
+
+async def builds_list(app: App, args: argparse.Namespace) -> int:
+    """List the organization's builds, newest first."""
+    page = (await builds_v3_get_builds(app.core)).unwrap()
+    show_builds(app, page.builds)
+    return 0
+
+
+async def builds_get(app: App, args: argparse.Namespace) -> int:
+    """Show one build."""
+    show_build(app, (await builds_v3_get_build(app.core, args.build_id)).unwrap())
+    return 0
+
+
+def _confirm(app: App, build_id: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to delete {build_id} without confirmation: pass --yes")
+    answer = app.err.input(f"Delete build {build_id}? This cannot be undone. [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def builds_delete(app: App, args: argparse.Namespace) -> int:
+    """Delete a build after asking on the terminal (or straight away with ``--yes``)."""
+    if not args.yes and not _confirm(app, args.build_id):
+        app.err.print("Not deleted.")
+        return 0
+    (await builds_v3_delete_build(app.core, args.build_id)).unwrap()
+    if app.json:
+        app.emit_json({"buildId": args.build_id, "deleted": True})
+    else:
+        app.out.print(f"Deleted build {args.build_id}.")
+    return 0
+
+
+async def builds_create(app: App, args: argparse.Namespace) -> int:
+    """Create a build awaiting an upload (its presigned URLs in JSON) or a registry image."""
+    if args.registry:
+        registry = CreateBuildV3Params(build_tag=args.tag)
+        show_build(app, (await builds_v3_create_build_registry(app.core, registry)).unwrap())
+        return 0
+    params = CreateMultipartBuildParams(build_size_in_bytes=args.size, build_tag=args.tag)
+    created = (await builds_v3_create_build(app.core, params)).unwrap()
+    show_build(app, created, with_upload_urls=True)
+    return 0
+
+
+async def follow(app: App, stream: BuildLogStream, build_id: str) -> int:
+    """Print a run's log as it streams, then the final build; exit code 1 if it failed."""
+    with LiveDisplay(app) as display:
+        try:
+            async with stream:
+                async for line in stream:
+                    display.on_log_line(line)
+        except HTTPClientError as error:
+            # The build goes on server-side: say so, then judge it by its status, not the stream.
+            app.err.print(
+                f"warning: the log stream broke ({error.message}); waiting for the build",
+                markup=False,
+            )
+        build = (await builds_v3_wait_for_build(app.core, build_id, poll_interval=1.0)).unwrap()
+        if build.status == BuildStatus.FAILED:
+            tail = tuple(display.tail)
+            failure = BuildFailedError(f"build {build_id} ended failed", build=build, log_tail=tail)
+            display.report_failure(failure)
+            show_build(app, build)
+            raise failure
+    show_build(app, build)
+    return 0
+
+
+async def builds_run(app: App, args: argparse.Namespace) -> int:
+    """Run an uploaded build, streaming its log."""
+    stream = (await builds_v3_run_build(app.core, args.build_id)).unwrap()
+    return await follow(app, stream, args.build_id)
+
+
+def split_image(image: str) -> tuple[str | None, str]:
+    """Split a registry host off an image reference, as Docker and the Hathora CLI do.
+
+    The first path segment is a registry host when it contains ``.`` or ``:`` (or is
+    ``localhost``): ``ghcr.io/org/server:1`` → ``("ghcr.io", "org/server:1")``.
+    """
+    head, slash, rest = image.partition("/")
+    if slash and rest and ("." in head or ":" in head or head == "localhost"):
+        return head, rest
+    return None, image
+
+
+async def builds_run_registry(app: App, args: argparse.Namespace) -> int:
+    """Build from a registry image, streaming the log."""
+    registry_url, image = split_image(args.image)
+    if args.registry_url:
+        registry_url, image = args.registry_url, args.image
+    auth = None
+    if args.auth_from_env:
+        auth = os.environ.get(args.auth_from_env)
+        if not auth:
+            raise UsageError(
+                f"--auth-from-env: the environment variable {args.auth_from_env} is not set"
+            )
+    config = RegistryConfig(image=image, registry_url=registry_url, auth=auth)
+    stream = (await builds_v3_run_build_registry(app.core, args.build_id, config)).unwrap()
+    return await follow(app, stream, args.build_id)

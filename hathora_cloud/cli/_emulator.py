@@ -1,0 +1,65 @@
+"""``emulator``: serve a FakeHathora until Ctrl-C, printing how to point a client at it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Callable
+
+from ..testing import FakeHathora, serve
+from ._app import log_delay
+
+__all__ = ("run_emulator",)
+
+
+def _announcer(args: argparse.Namespace, token_given: bool) -> Callable[[FakeHathora], None]:
+    def announce(fake: FakeHathora) -> None:
+        token = "(the one given with --token)" if token_given else fake.token
+        if args.json:
+            data: dict[str, str] = {"url": fake.url, "orgId": fake.org_id}
+            if not token_given:
+                data["token"] = fake.token
+            sys.stdout.write(json.dumps(data) + "\n")
+        else:
+            sys.stdout.write(
+                f"FakeHathora (BuildsV3 emulator) listening on {fake.url}\n"
+                f"Token:  {token}\nOrg id: {fake.org_id}\n\n"
+                f"  export HATHORA_CLOUD_ENDPOINT={fake.url}\n"
+                + ("" if token_given else f"  export HATHORA_TOKEN={fake.token}\n")
+                + "\nPress Ctrl-C to stop.\n"
+            )
+        sys.stdout.flush()
+
+    return announce
+
+
+async def run_emulator(args: argparse.Namespace) -> int:
+    """Serve the emulator until Ctrl-C or SIGTERM; the user's token, if given, is not printed."""
+    task = asyncio.current_task()
+    terminated = asyncio.Event()
+
+    def on_sigterm() -> None:
+        terminated.set()
+        if task is not None:
+            task.cancel()
+
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        # SIGTERM cancels like Ctrl-C does, so the emulator's temporary storage is removed.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_sigterm)
+    try:
+        await serve(
+            host=args.host,
+            port=args.port,
+            token=args.token or None,
+            org_id=args.org_id or "org-fake-0001",
+            log_line_delay=log_delay(args),
+            on_ready=_announcer(args, bool(args.token)),
+        )
+    except asyncio.CancelledError:
+        if not terminated.is_set():
+            raise  # Ctrl-C: asyncio.run turns this into KeyboardInterrupt, exit code 130
+    return 0

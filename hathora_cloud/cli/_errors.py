@@ -1,0 +1,97 @@
+"""Turn any failure into one human line on stderr and the command's exit code."""
+
+from __future__ import annotations
+
+from ..errors import (
+    BuildFailedError,
+    HathoraCloudError,
+    HathoraError,
+    HTTPClientError,
+    HTTPConnectionError,
+    InvalidRequestError,
+    RequestTimeoutError,
+    SDKValidationError,
+    UploadError,
+)
+
+__all__ = (
+    "EXIT_API",
+    "EXIT_BUILD_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "UsageError",
+    "describe",
+)
+
+EXIT_BUILD_FAILED = 1
+EXIT_USAGE = 2
+EXIT_API = 3
+EXIT_INTERRUPTED = 130
+
+_LINE_LIMIT = 300
+_HINTS = {
+    400: "check the arguments",
+    401: "check --token / HATHORA_TOKEN",
+    403: "check that the token may use this organization (--org-id / HATHORA_ORG_ID)",
+    404: "check the build id (`hathora-cloud builds list`) and --org-id",
+    408: "the service timed out; try again",
+    422: "check the arguments",
+    429: "rate limited; wait a little and try again",
+}
+
+
+class UsageError(Exception):
+    """A command line the CLI cannot act on, found after argparse accepted it (exit code 2)."""
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _LINE_LIMIT else line[: _LINE_LIMIT - 1] + "…"
+
+
+def _hint_for_status(status: int) -> str:
+    if status >= 500:
+        return "the service failed; try again later"
+    return _HINTS.get(status, "see --verbose for details")
+
+
+def describe(error: HathoraError, server_url: str) -> tuple[int, str]:
+    """Return the exit code and the one-line message for an SDK error.
+
+    Args:
+        error: What the SDK returned.
+        server_url: The API base URL, named in connection errors.
+
+    Returns:
+        The exit code and the message (without a trailing newline).
+    """
+    message = _one_line(error.message)
+    if isinstance(error, BuildFailedError):
+        return EXIT_BUILD_FAILED, message
+    if isinstance(error, SDKValidationError):
+        return EXIT_USAGE, message
+    if isinstance(error, HathoraCloudError):
+        hint = _hint_for_status(error.status_code)
+        return EXIT_API, f"{error.status_code}: {message} ({hint})"
+    if isinstance(error, UploadError):
+        part = "completion" if error.part_number is None else f"part {error.part_number}"
+        return EXIT_API, (
+            f"upload failed at {part} after {error.attempts} attempt(s): {message} "
+            "(run the command again)"
+        )
+    return EXIT_API, _transport_line(error, message, server_url)
+
+
+def _transport_line(error: HathoraError, message: str, server_url: str) -> str:
+    if isinstance(error, RequestTimeoutError):
+        return f"timed out talking to {server_url}: {message} (check the network, then retry)"
+    if isinstance(error, HTTPConnectionError):
+        return (
+            f"cannot reach {server_url}: {message} "
+            "(check --server-url / HATHORA_CLOUD_ENDPOINT and the network)"
+        )
+    if isinstance(error, InvalidRequestError):
+        return f"invalid request: {message} (check --server-url / HATHORA_CLOUD_ENDPOINT)"
+    if isinstance(error, HTTPClientError):
+        return f"transport error talking to {server_url}: {message}"
+    return message

@@ -1,0 +1,103 @@
+"""Parse, dispatch, and turn every outcome into an exit code and at most one error line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+
+from rich.console import Console
+
+from ..errors import HathoraError
+from . import _builds
+from ._app import App, configure_logging, open_app
+from ._emulator import run_emulator
+from ._errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, describe
+from ._parser import build_parser
+
+__all__ = ("run",)
+
+Command = Callable[[App, argparse.Namespace], Awaitable[int]]
+_BUILDS: dict[str, Command] = {
+    "list": _builds.builds_list,
+    "get": _builds.builds_get,
+    "delete": _builds.builds_delete,
+    "create": _builds.builds_create,
+    "run": _builds.builds_run,
+    "run-registry": _builds.builds_run_registry,
+}
+
+
+def _secrets(argv: Sequence[str]) -> tuple[str, ...]:
+    """Return every token this process might print by mistake, to mask it everywhere."""
+    found = [os.environ.get("HATHORA_TOKEN", "")]
+    for index, arg in enumerate(argv):
+        if arg == "--token" and index + 1 < len(argv):
+            found.append(argv[index + 1])
+        elif arg.startswith("--token="):
+            found.append(arg.partition("=")[2])
+    return tuple(secret for secret in found if secret)
+
+
+def _fail(message: str, secrets: tuple[str, ...]) -> None:
+    for secret in secrets:
+        message = message.replace(secret, "***")
+    Console(stderr=True, highlight=False).print(
+        f"hathora-cloud: error: {message}", markup=False, soft_wrap=True, style="red"
+    )
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "emulator":
+        return await run_emulator(args)
+    if args.emulator and args.server_url:
+        raise UsageError("--emulator and --server-url cannot be used together")
+    command = _BUILDS.get(args.action)
+    if command is None:  # upload and deploy: only they load the uploader
+        from . import _deploy
+
+        command = _deploy.builds_upload if args.action == "upload" else _deploy.builds_deploy
+    async with open_app(args) as app:
+        try:
+            return await command(app, args)
+        except HathoraError as error:
+            code, message = describe(error, app.core.server_url)
+            raise _Reported(code, message) from error
+
+
+class _Reported(Exception):
+    """An SDK error already turned into an exit code and a message."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    secrets = _secrets(argv)
+    try:
+        args = build_parser(secrets).parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help, --version, or a usage error
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    if args.verbose:
+        configure_logging(secrets)
+    else:
+        # An embedded emulator's aiohttp server logs handler errors (say, a client gone on
+        # Ctrl-C) with tracebacks; without --verbose the CLI shows only its own one-line errors.
+        logging.getLogger("aiohttp").addHandler(logging.NullHandler())
+    try:
+        return asyncio.run(_dispatch(args))
+    except KeyboardInterrupt:
+        _fail("interrupted", ())
+        return EXIT_INTERRUPTED
+    except (UsageError, _Reported) as error:
+        if args.verbose:
+            traceback.print_exc()
+        _fail(str(error), secrets)
+        return error.code if isinstance(error, _Reported) else EXIT_USAGE
