@@ -38,7 +38,7 @@ from .errors import (
 )
 from .hooks import HookContext, HookRequest, HookResponse
 from .result import CallMeta, Err, Ok, Result
-from .retries import RequestOptions, RetryPolicy
+from .retries import RequestOptions, RetryPolicy, parse_codes
 from .streams import BuildLogStream
 
 __all__ = ("send_json", "send_stream")
@@ -185,6 +185,11 @@ def _check_input(
         timeout = options.timeout
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             return SDKValidationError("timeout must be a positive number", raw_value=timeout)
+    if options is not None and options.retry_codes is not None:
+        try:
+            parse_codes(options.retry_codes)
+        except (TypeError, ValueError) as exc:
+            return SDKValidationError(f"retry_codes: {exc}", raw_value=options.retry_codes)
     if op.body_type is not None:
         return _check_body(op.body_type, body)
     return None
