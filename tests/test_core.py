@@ -362,6 +362,12 @@ INVALID: dict[str, Call] = {
     "int org_id": lambda core: builds_v3_get_builds(core, org_id=5),  # type: ignore[arg-type]
     "bad options": lambda core: builds_v3_get_builds(core, options={}),  # type: ignore[arg-type]
     "negative timeout": lambda core: builds_v3_get_builds(core, options=RequestOptions(timeout=-1)),
+    "junk retry code": lambda core: builds_v3_get_builds(
+        core, options=RequestOptions(retry_codes=("abc",))
+    ),
+    "retry codes as one str": lambda core: builds_v3_get_builds(
+        core, options=RequestOptions(retry_codes="5XX")
+    ),
     "not a core": lambda core: builds_v3_get_builds("core"),  # type: ignore[arg-type]
 }
 
