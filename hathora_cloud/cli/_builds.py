@@ -50,7 +50,7 @@ async def builds_get(app: App, args: argparse.Namespace) -> int:
 def _confirm(app: App, build_id: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(f"refusing to delete {build_id} without confirmation: pass --yes")
-    answer = app.err.input(f"Delete build {build_id}? This cannot be undone. [y/N] ")
+    answer = app.err.input(f"Delete build {build_id}? This cannot be undone. [y/N] ", markup=False)
     return answer.strip().lower() in ("y", "yes")
 
 
