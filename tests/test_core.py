@@ -25,6 +25,7 @@ from hathora_cloud import (
 from hathora_cloud.errors import (
     HTTPConnectionError,
     InvalidRequestError,
+    RequestAbortedError,
     RequestTimeoutError,
     SDKValidationError,
     UnexpectedClientError,
@@ -406,3 +407,15 @@ async def test_closed_borrowed_session(server: RecordingServer) -> None:
     assert isinstance(result, Err)
     assert isinstance(result.error, InvalidRequestError)
     assert server.requests == []
+
+
+async def test_close_during_call_aborts_it(server: RecordingServer) -> None:
+    """Closing the core while a unary call waits for its answer gives Err(RequestAbortedError)."""
+    server.handler = _slow
+    core = HathoraCloudCore(server_url=server.url, retry_config=NO_RETRY)
+    task = asyncio.create_task(builds_v3_get_build(core, "b"))
+    await asyncio.sleep(0.1)
+    await core.aclose()
+    result = await asyncio.wait_for(task, 2)
+    assert isinstance(result, Err)
+    assert isinstance(result.error, RequestAbortedError)
