@@ -1,0 +1,205 @@
+"""The public API as users write it: type-checked by ``mypy --strict tests``, never run.
+
+pytest does not collect this module (its name does not start with ``test_``). A signature change
+that would break users' code fails type checking here. Lines marked ``type: ignore[...]`` must
+stay errors: ``--strict`` reports an ignore that is no longer needed.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import aiohttp
+
+from hathora_cloud import (
+    BackoffStrategy,
+    Err,
+    HathoraCloud,
+    HathoraCloudCore,
+    Ok,
+    RequestOptions,
+    Result,
+    RetryConfig,
+)
+from hathora_cloud.errors import (
+    ApiError,
+    BuildFailedError,
+    HathoraCloudError,
+    HathoraError,
+    HTTPClientError,
+    HTTPConnectionError,
+    InvalidRequestError,
+    RequestAbortedError,
+    RequestTimeoutError,
+    ResponseValidationError,
+    SDKError,
+    SDKValidationError,
+    UnexpectedClientError,
+    UploadError,
+)
+from hathora_cloud.funcs import builds_v3_get_build, builds_v3_run_build
+from hathora_cloud.funcs.builds_v3_get_build import builds_v3_get_build as get_build_by_path
+from hathora_cloud.models import (
+    BuildPart,
+    BuildStatus,
+    BuildsV3Page,
+    BuildV3,
+    CreateBuildV3Params,
+    CreatedBuildV3WithMultipartUrls,
+    CreateMultipartBuildParams,
+    DeletedBuild,
+    RegistryConfig,
+)
+from hathora_cloud.streams import BuildLogStream
+from hathora_cloud.testing import FakeHathora
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """Fail type checking when a ``match`` leaves a case unhandled."""
+    raise AssertionError(f"unhandled value: {value!r}")
+
+
+def configure() -> HathoraCloudCore:
+    """Build a core with every kind of option, as an application's setup code would."""
+
+    async def token() -> str:
+        return "from-a-vault"
+
+    retry = RetryConfig(
+        strategy="backoff",
+        backoff=BackoffStrategy(
+            initial_interval=0.5, max_interval=60.0, exponent=1.5, max_elapsed_time=3600.0
+        ),
+        retry_connection_errors=True,
+    )
+    RetryConfig(strategy="none")
+    RetryConfig(strategy="sometimes")  # type: ignore[arg-type]
+    return HathoraCloudCore(
+        hathora_dev_token=token,
+        org_id="org-1",
+        server_url="https://api.hathora.dev",
+        timeout=30.0,
+        stream_idle_timeout=600.0,
+        retry_config=retry,
+        user_agent="deploy-bot/1.0",
+    )
+
+
+def per_call_options() -> RequestOptions:
+    """Build per-call overrides."""
+    return RequestOptions(
+        timeout=5.0,
+        retries=RetryConfig(strategy="none"),
+        retry_codes=("429", "5XX"),
+        server_url="http://127.0.0.1:8080",
+        headers={"X-Trace": "1"},
+    )
+
+
+async def match_result(core: HathoraCloudCore) -> str:
+    """Match on Ok/Err; the trailing case proves the match exhaustive."""
+    result = await builds_v3_get_build(core, "bld-1", org_id="org-2", options=per_call_options())
+    match result:
+        case Ok(value=build):
+            status: BuildStatus | str = build.status
+            return f"{build.build_id} {status} {build.created_at.isoformat()}"
+        case Err(error=error):
+            return f"{type(error).__name__}: {error.message}"
+        case _:
+            assert_never(result)
+
+
+def explain(error: HathoraError) -> str:
+    """Match on the error tree the way callers handle failures."""
+    match error:
+        case ApiError(status_code=404):
+            return "not found"
+        case ApiError() | SDKError() as failed:
+            return f"{failed.status_code}: {failed.message} (retry in {failed.retry_after})"
+        case ResponseValidationError(raw_value=raw):
+            return f"bad body {raw!r}"
+        case HathoraCloudError(body=body, headers=headers):
+            return body + str(headers.get("Content-Type"))
+        case SDKValidationError(raw_value=raw):
+            return f"bad input {raw!r}"
+        case RequestTimeoutError() | HTTPConnectionError() | RequestAbortedError():
+            return "network"
+        case InvalidRequestError() | UnexpectedClientError() | HTTPClientError():
+            return "client"
+        case UploadError(part_number=part, attempts=attempts):
+            return f"part {part} failed after {attempts}"
+        case BuildFailedError(build=build, log_tail=tail):
+            return f"{build.build_id} failed: {tail[-1:]}"
+        case _:
+            return "other"
+
+
+async def narrow_and_unwrap(core: HathoraCloudCore) -> BuildV3 | None:
+    """Use .ok, unwrap() and unwrap_or() as users do."""
+    result: Result[BuildV3, HathoraError] = await get_build_by_path(core, "bld-1")
+    if result.ok:
+        size: int = result.value.image_size
+        print(size)
+    else:
+        failure: HathoraError = result.error
+        print(failure)
+    print(result.value)  # type: ignore[union-attr]
+    build: BuildV3 = result.unwrap()
+    maybe: BuildV3 | None = result.unwrap_or(None)
+    await builds_v3_get_build(core, 42)  # type: ignore[arg-type]
+    return maybe if maybe is not None else build
+
+
+async def stream_log(core: HathoraCloudCore) -> list[str]:
+    """Read a run's log as lines and as bytes."""
+    lines: list[str] = []
+    match await builds_v3_run_build(core, "bld-1"):
+        case Ok(value=log):
+            stream: BuildLogStream = log
+            async with stream:
+                lines.extend([line async for line in stream])
+                async for chunk in stream.iter_bytes():
+                    raw: bytes = chunk
+                    print(raw)
+            await stream.aclose()
+        case Err(error=error):
+            raise error
+    return lines
+
+
+async def use_facade(session: aiohttp.ClientSession) -> CreatedBuildV3WithMultipartUrls:
+    """Use the facade, whose methods return values or raise."""
+    async with HathoraCloud(hathora_dev_token="t", session=session) as hathora:
+        page: BuildsV3Page = await hathora.builds_v3.get_builds()
+        registry_build: BuildV3 = await hathora.builds_v3.create_build_registry(
+            CreateBuildV3Params(build_tag="v1")
+        )
+        log: BuildLogStream = await hathora.builds_v3.run_build_registry(
+            registry_build.build_id, RegistryConfig(image="img", registry_url="r", auth="a")
+        )
+        await log.aclose()
+        deleted: DeletedBuild = await hathora.builds_v3.delete_build(page.builds[0].build_id)
+        print(deleted)
+        core: HathoraCloudCore = hathora.core
+        print(await builds_v3_get_build(core, "bld-1"))
+        try:
+            await hathora.builds_v3.get_build("missing")
+        except ApiError as error:
+            code: int = error.status_code
+            print(code)
+        created = await hathora.builds_v3.create_build(
+            CreateMultipartBuildParams(build_size_in_bytes=1024, build_tag="v2")
+        )
+        parts: tuple[BuildPart, ...] = created.upload_parts
+        print(parts[0].part_number + 1, created.max_chunk_size)
+        return created
+
+
+async def against_emulator() -> None:
+    """Point a core at the local emulator."""
+    async with (
+        FakeHathora() as fake,
+        HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url) as core,
+    ):
+        build = (await builds_v3_get_build(core, "bld-1")).unwrap()
+        build.status = BuildStatus.FAILED  # type: ignore[misc]
