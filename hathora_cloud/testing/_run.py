@@ -161,7 +161,10 @@ async def _stream(request: web.Request, run: _Run) -> web.StreamResponse:
     if cut_after is not None:
         abort_connection(request)
         return response
-    await response.write_eof()
+    try:
+        await response.write_eof()
+    except ConnectionResetError:
+        pass  # the client left after the last line; the build itself has finished
     return response
 
 
