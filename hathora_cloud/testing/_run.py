@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import attrs
@@ -161,10 +162,9 @@ async def _stream(request: web.Request, run: _Run) -> web.StreamResponse:
     if cut_after is not None:
         abort_connection(request)
         return response
-    try:
+    # The client may leave right after the last line; the build itself has finished.
+    with contextlib.suppress(ConnectionResetError):
         await response.write_eof()
-    except ConnectionResetError:
-        pass  # the client left after the last line; the build itself has finished
     return response
 
 
