@@ -9,6 +9,7 @@ always propagates.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -38,7 +39,7 @@ from .errors import (
 )
 from .hooks import HookContext, HookRequest, HookResponse
 from .result import CallMeta, Err, Ok, Result
-from .retries import RequestOptions, RetryPolicy, parse_codes
+from .retries import RequestOptions, RetryConfig, RetryPolicy, parse_codes
 from .streams import BuildLogStream
 
 __all__ = ("send_json", "send_stream")
@@ -136,13 +137,13 @@ async def _prepare(
     problem = _check_input(op, path, body, org_id, options)
     if problem is not None:
         return Err(problem)
-    options = options or RequestOptions()
+    options = options or _NO_OPTIONS
     base = (options.server_url or core.server_url).rstrip("/")
     if not base.startswith(("http://", "https://")):
         return Err(InvalidRequestError(f"server_url must be an absolute http(s) URL: {base!r}"))
-    route = op.path.format_map({k: quote(str(v), safe="") for k, v in (path or {}).items()})
+    route = op.path.format_map({k: _quote(v) for k, v in (path or {}).items()})
     org = org_id if org_id is not None else core.org_id
-    url = base + route + (f"?orgId={quote(org, safe='')}" if org else "")
+    url = base + route + ("?orgId=" + _quote(org) if org else "")
     try:
         headers = await _headers(core, op, options)
     except asyncio.CancelledError:
@@ -154,16 +155,37 @@ async def _prepare(
     data = None
     if op.body_type is not None:
         data = json.dumps(_converter.unstructure(body), separators=(",", ":")).encode()
-    policy = RetryPolicy.resolve(
-        options.retries or core.retry_config, options.retry_codes, idempotent=op.idempotent
+    config = options.retries or core.retry_config
+    policy = (
+        _policy(config, op.idempotent)
+        if options.retry_codes is None
+        else RetryPolicy.resolve(config, options.retry_codes, idempotent=op.idempotent)
     )
     timeout = options.timeout or core.timeout
-    client_timeout = (
-        aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=core.stream_idle_timeout)
-        if stream
-        else aiohttp.ClientTimeout(total=timeout)
-    )
+    client_timeout = _client_timeout(timeout, core.stream_idle_timeout if stream else None)
     return _Request(op.method, base, url, route, headers, data, client_timeout, policy)
+
+
+# The pieces below are pure functions of a few hashable settings that rarely change between
+# calls; caching them takes their cost (code parsing, timeout and URL building) off every call.
+_NO_OPTIONS = RequestOptions()
+
+
+@functools.lru_cache(maxsize=1024)
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(config: RetryConfig | None, idempotent: bool) -> RetryPolicy:
+    return RetryPolicy.resolve(config, None, idempotent=idempotent)
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(timeout: float, stream_idle: float | None) -> aiohttp.ClientTimeout:
+    if stream_idle is None:
+        return aiohttp.ClientTimeout(total=timeout)
+    return aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=stream_idle)
 
 
 def _check_input(
