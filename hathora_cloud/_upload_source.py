@@ -1,0 +1,162 @@
+"""The bytes to upload: a tarball on disk, a directory packed to a temporary one, or ``bytes``.
+
+:func:`open_source` validates the input before anything is sent and yields a :class:`Source`
+that reads byte ranges off the event loop and notices when the file changes under the upload.
+A temporary tarball is deleted on every exit path, cancellation included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tarfile
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio.to_thread
+
+from ._packing import pack_directory
+from .errors import SDKValidationError
+
+__all__ = ("Source", "UploadSource", "open_source")
+
+UploadSource = str | os.PathLike[str] | bytes
+"""A ``.tgz``/``.tar.gz`` path, a directory to pack, or the tarball's bytes."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_TARBALL_SUFFIXES = (".tgz", ".tar.gz")
+
+
+class Source:
+    """Random access to the tarball being uploaded (a file on disk, or caller-owned bytes)."""
+
+    def __init__(self, *, path: Path | None = None, data: bytes | None = None) -> None:
+        self.path = path
+        self._data = memoryview(data) if data is not None else None
+        self._stamp: tuple[int, int] | None = None
+        self.size = len(data) if data is not None else 0
+
+    async def snapshot(self) -> None:
+        """Record the file's size and mtime; later :meth:`changed` calls compare with it."""
+        if self.path is not None:
+            self._stamp = await anyio.to_thread.run_sync(_stamp, self.path)
+            self.size = self._stamp[0]
+
+    async def changed(self) -> str | None:
+        """Return why the file no longer matches the snapshot, or ``None`` when it does."""
+        if self.path is None or self._stamp is None:
+            return None
+        try:
+            now = await anyio.to_thread.run_sync(_stamp, self.path)
+        except OSError as exc:
+            return f"the tarball became unreadable during the upload: {exc.strerror or exc}"
+        if now != self._stamp:
+            return (
+                "the tarball changed during the upload (size or modification time differs); "
+                "nothing was completed, upload it again once it is final"
+            )
+        return None
+
+    async def read(self, offset: int, length: int) -> bytes:
+        """Return ``length`` bytes at ``offset`` (fewer only if the file shrank)."""
+        if self._data is not None:
+            return bytes(self._data[offset : offset + length])
+        assert self.path is not None
+        return await anyio.to_thread.run_sync(_read_range, self.path, offset, length)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_size, info.st_mtime_ns
+
+
+def _read_range(path: Path, offset: int, length: int) -> bytes:
+    # Opened per slice so that no handle outlives a thread call, whatever aiohttp does.
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read(length)
+
+
+@contextlib.asynccontextmanager
+async def open_source(source: object) -> AsyncIterator[Source | SDKValidationError]:
+    """Validate ``source`` and yield a :class:`Source`, or the validation error.
+
+    A directory is packed into a temporary tarball first (in a worker thread); the temporary
+    file is removed when the context exits, however it exits.
+    """
+    if isinstance(source, bytes):
+        yield _check_bytes(source)
+        return
+    if not isinstance(source, (str, os.PathLike)):
+        yield SDKValidationError(
+            "source must be a path (str or os.PathLike) or bytes", raw_value=source
+        )
+        return
+    path = Path(await anyio.to_thread.run_sync(os.path.abspath, os.fspath(source)))
+    kind = await anyio.to_thread.run_sync(_classify, path)
+    if isinstance(kind, SDKValidationError) or kind == "file":
+        yield kind if isinstance(kind, SDKValidationError) else await _snapshot(Source(path=path))
+        return
+    handle, name = tempfile.mkstemp(prefix="hathora-build-", suffix=".tar.gz")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        packed = await _pack(path, temporary)
+        yield packed if packed is not None else await _snapshot(Source(path=temporary))
+    finally:
+        # Synchronous on purpose: it must run even while the task is being cancelled.
+        temporary.unlink(missing_ok=True)  # noqa: ASYNC240
+
+
+async def _snapshot(source: Source) -> Source:
+    await source.snapshot()
+    return source
+
+
+def _check_bytes(data: bytes) -> Source | SDKValidationError:
+    if not data.startswith(_GZIP_MAGIC):
+        return SDKValidationError(
+            "source bytes are not a gzip-compressed tarball (.tar.gz)", raw_value=data[:16]
+        )
+    return Source(data=data)
+
+
+def _classify(path: Path) -> str | SDKValidationError:
+    """Return ``"file"`` or ``"directory"``, or why ``path`` cannot be uploaded (blocking)."""
+    shown = str(path)
+    if path.is_dir():
+        if not (path / "Dockerfile").is_file():
+            return SDKValidationError(
+                f"the directory {shown} has no Dockerfile at its root", raw_value=shown
+            )
+        return "directory"
+    if not path.exists():
+        return SDKValidationError(f"no such file or directory: {shown}", raw_value=shown)
+    if not path.is_file():
+        return SDKValidationError(f"not a regular file: {shown}", raw_value=shown)
+    if path.name.lower().endswith(_TARBALL_SUFFIXES):
+        return "file"
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(2)
+    except OSError as exc:
+        return SDKValidationError(f"cannot read {shown}: {exc.strerror or exc}", raw_value=shown)
+    if magic != _GZIP_MAGIC:
+        return SDKValidationError(
+            f"{shown} is not a .tgz/.tar.gz tarball (no gzip header)", raw_value=shown
+        )
+    return "file"
+
+
+async def _pack(directory: Path, target: Path) -> SDKValidationError | None:
+    try:
+        await anyio.to_thread.run_sync(pack_directory, directory, target)
+    except (OSError, tarfile.TarError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+        return SDKValidationError(
+            f"cannot pack the directory {directory}: {detail}{where}",
+            raw_value=str(directory),
+        )
+    return None
