@@ -46,6 +46,8 @@ __all__ = (
     "SDKError",
     "SDKValidationError",
     "UnexpectedClientError",
+    "UploadAndRunError",
+    "UploadBuildError",
     "UploadError",
 )
 
@@ -261,3 +263,10 @@ def parse_retry_after(value: str | None) -> float | None:
             return None
         return max(0.0, when.timestamp() - time.time())
     return seconds if seconds >= 0 and seconds == seconds else None
+
+
+UploadBuildError: TypeAlias = OperationError | UploadError
+"""Every error :func:`~hathora_cloud.funcs.builds_v3_upload_build` can return in its ``Err``."""
+
+UploadAndRunError: TypeAlias = OperationError | UploadError | BuildFailedError
+"""Every error :func:`~hathora_cloud.funcs.builds_v3_upload_and_run` can return in its ``Err``."""
