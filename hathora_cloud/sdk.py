@@ -14,6 +14,7 @@ from types import TracebackType
 import aiohttp
 
 from ._core import HathoraCloudCore, TokenSource
+from ._upload_source import UploadSource
 from .funcs.builds_v3_create_build import builds_v3_create_build
 from .funcs.builds_v3_create_build_registry import builds_v3_create_build_registry
 from .funcs.builds_v3_delete_build import builds_v3_delete_build
@@ -21,6 +22,9 @@ from .funcs.builds_v3_get_build import builds_v3_get_build
 from .funcs.builds_v3_get_builds import builds_v3_get_builds
 from .funcs.builds_v3_run_build import builds_v3_run_build
 from .funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
+from .funcs.builds_v3_upload_and_run import builds_v3_upload_and_run
+from .funcs.builds_v3_upload_build import builds_v3_upload_build
+from .funcs.builds_v3_wait_for_build import builds_v3_wait_for_build
 from .hooks import Hooks
 from .models import (
     BuildsV3Page,
@@ -33,6 +37,7 @@ from .models import (
 )
 from .retries import RequestOptions, RetryConfig
 from .streams import BuildLogStream
+from .uploads import LogLineCallback, ProgressCallback
 
 __all__ = ("BuildsV3", "HathoraCloud")
 
@@ -105,6 +110,74 @@ class BuildsV3:
         """Build from a registry image; see :func:`builds_v3_run_build_registry`."""
         result = await builds_v3_run_build_registry(
             self._core, build_id, registry_config, org_id=org_id, options=options
+        )
+        return result.unwrap()
+
+    async def upload_build(
+        self,
+        source: UploadSource,
+        *,
+        build_tag: str | None = None,
+        build_id: str | None = None,
+        concurrency: int = 4,
+        on_progress: ProgressCallback | None = None,
+        org_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> CreatedBuildV3WithMultipartUrls:
+        """Create a build and upload its tarball; see :func:`builds_v3_upload_build`."""
+        result = await builds_v3_upload_build(
+            self._core,
+            source,
+            build_tag=build_tag,
+            build_id=build_id,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            org_id=org_id,
+            options=options,
+        )
+        return result.unwrap()
+
+    async def wait_for_build(
+        self,
+        build_id: str,
+        *,
+        poll_interval: float = 2.0,
+        timeout: float | None = None,
+        org_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> BuildV3:
+        """Poll a build until it has finished; see :func:`builds_v3_wait_for_build`."""
+        result = await builds_v3_wait_for_build(
+            self._core,
+            build_id,
+            poll_interval=poll_interval,
+            timeout=timeout,
+            org_id=org_id,
+            options=options,
+        )
+        return result.unwrap()
+
+    async def upload_and_run(
+        self,
+        source: UploadSource,
+        *,
+        build_tag: str | None = None,
+        on_log_line: LogLineCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        concurrency: int = 4,
+        org_id: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> BuildV3:
+        """Upload, run and judge a build; see :func:`builds_v3_upload_and_run`."""
+        result = await builds_v3_upload_and_run(
+            self._core,
+            source,
+            build_tag=build_tag,
+            on_log_line=on_log_line,
+            on_progress=on_progress,
+            concurrency=concurrency,
+            org_id=org_id,
+            options=options,
         )
         return result.unwrap()
 

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from .builds_v3_run_build_registry import (
         builds_v3_run_build_registry as builds_v3_run_build_registry,
     )
+    from .builds_v3_upload_and_run import builds_v3_upload_and_run as builds_v3_upload_and_run
+    from .builds_v3_upload_build import builds_v3_upload_build as builds_v3_upload_build
+    from .builds_v3_wait_for_build import builds_v3_wait_for_build as builds_v3_wait_for_build
 
 __all__ = (
     "builds_v3_create_build",
@@ -33,6 +36,9 @@ __all__ = (
     "builds_v3_get_builds",
     "builds_v3_run_build",
     "builds_v3_run_build_registry",
+    "builds_v3_upload_and_run",
+    "builds_v3_upload_build",
+    "builds_v3_wait_for_build",
 )
 
 

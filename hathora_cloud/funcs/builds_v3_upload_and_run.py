@@ -1,0 +1,65 @@
+"""``builds_v3_upload_and_run``: upload a tarball, run the build, follow its log, judge it."""
+
+from __future__ import annotations
+
+from .._build_flow import upload_and_run
+from .._core import HathoraCloudCore
+from .._upload_source import UploadSource
+from ..errors import UploadAndRunError
+from ..models import BuildV3
+from ..result import Result
+from ..retries import RequestOptions
+from ..uploads import LogLineCallback, ProgressCallback
+
+__all__ = ("builds_v3_upload_and_run",)
+
+
+async def builds_v3_upload_and_run(
+    core: HathoraCloudCore,
+    source: UploadSource,
+    *,
+    build_tag: str | None = None,
+    on_log_line: LogLineCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    concurrency: int = 4,
+    org_id: str | None = None,
+    options: RequestOptions | None = None,
+) -> Result[BuildV3, UploadAndRunError]:
+    """Upload ``source`` (see ``builds_v3_upload_build``), run it and return the final build.
+
+    Every log line goes to ``on_log_line`` as it arrives. The end of the log does not decide
+    the outcome: the build's status does, polled with ``builds_v3_wait_for_build`` until it is
+    terminal. If the log stream breaks or goes silent, polling takes over as well.
+
+    Args:
+        core: The configured core.
+        source: A tarball path, a directory path, or the tarball's bytes.
+        build_tag: A version label of your own.
+        on_log_line: A sync or async callable receiving each log line (terminator removed).
+        on_progress: A sync or async callable receiving upload progress.
+        concurrency: How many parts are uploaded at once.
+        org_id: The ``orgId`` query parameter; defaults to the core's.
+        options: Per-call overrides (timeout, retries, server URL, headers).
+
+    Returns:
+        ``Ok`` with the build when it ``succeeded``.
+
+    Errors:
+        BuildFailedError: The build ended ``failed``; ``.log_tail`` has its last 50 lines.
+        UploadError: The upload failed (see ``builds_v3_upload_build``).
+        SDKValidationError: Bad input; nothing was sent.
+        ApiError: Creating, running or polling the build got a documented error status.
+        SDKError: An unexpected status or content type.
+        ResponseValidationError: A body did not fit the schema.
+        HTTPClientError: A transport failure, or the core is closed.
+    """
+    return await upload_and_run(
+        core,
+        source,
+        build_tag=build_tag,
+        on_log_line=on_log_line,
+        on_progress=on_progress,
+        concurrency=concurrency,
+        org_id=org_id,
+        options=options,
+    )
