@@ -67,13 +67,23 @@ def _structure_datetime(value: object, _: object) -> datetime:
     return parsed
 
 
+def _structure_optional_str(value: object, _: object) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise TypeError(f"expected a string or null, got {type(value).__name__}")
+
+
+def _structure_optional_datetime(value: object, _: object) -> datetime | None:
+    return None if value is None else _structure_datetime(value, _)
+
+
+_STATUSES: dict[str, BuildStatus] = {status.value: status for status in BuildStatus}
+
+
 def _structure_status(value: object, _: object) -> BuildStatus | str:
     if type(value) is not str:
         raise TypeError(f"expected a status string, got {type(value).__name__}")
-    try:
-        return BuildStatus(value)
-    except ValueError:
-        return value
+    return _STATUSES.get(value, value)
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -85,6 +95,9 @@ def _configure(converter: cattrs.Converter) -> cattrs.Converter:
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(datetime, _structure_datetime)
+    # Direct hooks for the optional fields skip cattrs' generic Optional dispatch on every value.
+    converter.register_structure_hook(str | None, _structure_optional_str)
+    converter.register_structure_hook(datetime | None, _structure_optional_datetime)
     converter.register_structure_hook_func(
         lambda t: t == BuildStatus | str or t == BuildStatus, _structure_status
     )
@@ -114,7 +127,15 @@ def structure(data: object, cls: type[T]) -> T:
     """Build ``cls`` from decoded JSON; raises on any mismatch (see :func:`explain`)."""
     if type(data) is not dict:
         raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-    return _converter.structure(data, cls)
+    hook = _hooks.get(cls)
+    if hook is None:
+        hook = _hooks[cls] = _converter.get_structure_hook(cls)
+    result: T = hook(data, cls)
+    return result
+
+
+# The compiled hook of each class, so a call skips the converter's dispatch.
+_hooks: dict[type[Any], Callable[[Any, Any], Any]] = {}
 
 
 def unstructure(obj: object) -> Any:
