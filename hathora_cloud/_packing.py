@@ -11,8 +11,9 @@ Rules (decided here, documented for users in ``builds_v3_upload_build``):
   directory; a link pointing outside (or absolute) is skipped with a warning, so the archive can
   never reach outside the build context when unpacked.
 * Sockets, FIFOs and device files are skipped.
-* Members are sorted, owners are zeroed and the gzip header carries no timestamp, so the same
-  tree gives the same bytes; file modes and mtimes are kept.
+* Members come in a fixed order (each directory's entries sorted by name), owners are zeroed and
+  the gzip header carries no name or timestamp, so the same tree always gives the same bytes;
+  file modes and mtimes are kept.
 
 Everything here blocks: call it through ``anyio.to_thread.run_sync``.
 """
@@ -25,10 +26,9 @@ import os
 import re
 import stat
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import anyio.from_thread
 import attrs
 
 __all__ = ("IgnoreRules", "pack_directory")
@@ -142,8 +142,13 @@ def read_rules(root: Path) -> IgnoreRules:
     return IgnoreRules.parse(path.read_text(encoding="utf-8", errors="replace"))
 
 
-def pack_directory(root: Path, target: Path) -> int:
+def pack_directory(
+    root: Path, target: Path, check_cancelled: Callable[[], None] = lambda: None
+) -> int:
     """Write ``root`` as a gzip-compressed tar to ``target``; return the archive's size.
+
+    ``check_cancelled`` is called before each directory is read; in a worker thread pass
+    ``anyio.from_thread.check_cancelled`` so that cancelling the caller stops the packing.
 
     Raises:
         OSError: A file could not be read or the archive could not be written.
@@ -151,20 +156,22 @@ def pack_directory(root: Path, target: Path) -> int:
     rules = read_rules(root)
     with (
         target.open("wb") as raw,
-        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as compressed,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as compressed,
         tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive,
     ):
-        for relative, path in _walk(root, rules):
+        for relative, path in _walk(root, rules, check_cancelled):
             _add(archive, root, relative, path)
     return target.stat().st_size
 
 
-def _walk(root: Path, rules: IgnoreRules) -> Iterator[tuple[str, Path]]:
+def _walk(
+    root: Path, rules: IgnoreRules, check_cancelled: Callable[[], None]
+) -> Iterator[tuple[str, Path]]:
     """Yield the members to send, sorted, depth first, honouring the ignore rules."""
     stack = [""]
     while stack:
         directory = stack.pop()
-        anyio.from_thread.check_cancelled()
+        check_cancelled()
         with os.scandir(root / directory) as entries:
             names = sorted(entry.name for entry in entries)
         for name in reversed(names):

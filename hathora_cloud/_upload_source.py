@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio.from_thread
 import anyio.to_thread
 
 from ._packing import pack_directory
@@ -151,7 +152,9 @@ def _classify(path: Path) -> str | SDKValidationError:
 
 async def _pack(directory: Path, target: Path) -> SDKValidationError | None:
     try:
-        await anyio.to_thread.run_sync(pack_directory, directory, target)
+        await anyio.to_thread.run_sync(
+            pack_directory, directory, target, anyio.from_thread.check_cancelled
+        )
     except (OSError, tarfile.TarError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
