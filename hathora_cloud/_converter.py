@@ -74,7 +74,17 @@ def _structure_optional_str(value: object, _: object) -> str | None:
 
 
 def _structure_optional_datetime(value: object, _: object) -> datetime | None:
-    return None if value is None else _structure_datetime(value, _)
+    if value is None:
+        return None
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value)  # the common case, inlined: one call less
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                return parsed
+    return _structure_datetime(value, _)
 
 
 _STATUSES: dict[str, BuildStatus] = {status.value: status for status in BuildStatus}
