@@ -1,0 +1,60 @@
+"""Memory stays bounded: a 200 MiB upload in 64 MiB parts grows peak RSS by far less than a part."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, os, resource, sys
+    from hathora_cloud import HathoraCloudCore, Ok
+    from hathora_cloud.funcs import builds_v3_upload_build
+    from hathora_cloud.testing import FakeHathora
+
+    MIB = 1024 * 1024
+
+    async def main(workdir):
+        path = os.path.join(workdir, "big.tgz")
+        with open(path, "wb") as handle:
+            handle.truncate(200 * MIB)  # sparse: reading it costs no memory of its own
+        small = os.path.join(workdir, "small.tgz")
+        with open(small, "wb") as handle:
+            handle.write(os.urandom(3 * MIB))
+        async with FakeHathora(max_chunk_size=64 * MIB, storage_dir=workdir) as fake:
+            async with HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url) as core:
+                warm = await builds_v3_upload_build(core, small)  # warm up imports and pools
+                assert isinstance(warm, Ok), warm
+                before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                result = await builds_v3_upload_build(core, path, concurrency=4)
+                after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                assert isinstance(result, Ok), result
+                upload = fake.builds[result.value.build_id].upload
+                assert upload.completed and upload.tarball_path.stat().st_size == 200 * MIB
+                assert len(upload.parts) == 4
+        print((after - before) * 1024)
+
+    asyncio.run(main(sys.argv[1]))
+    """
+)
+
+
+def test_peak_rss_growth_is_far_below_one_part(tmp_path: Path) -> None:
+    """Uploading 200 MiB in 64 MiB parts (emulator storing to disk) adds < 32 MiB of peak RSS."""
+    if sys.platform != "linux":
+        pytest.skip("ru_maxrss is in KiB only on Linux")
+    completed = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    growth = int(completed.stdout.strip().splitlines()[-1])
+    print(f"peak RSS growth: {growth / 2**20:.1f} MiB")
+    assert growth < 32 * 2**20
