@@ -1,4 +1,19 @@
-"""``builds_v3_upload_build``: create a build and upload its tarball, straight from disk."""
+"""``builds_v3_upload_build``: create a build and upload its tarball, straight from disk.
+
+``source`` is a ``.tgz``/``.tar.gz`` file (another name is accepted when the file starts with
+the gzip header), a directory, or the tarball's ``bytes`` (used in place, not copied). A
+directory needs a ``Dockerfile`` at its root and is packed into a temporary tar.gz that honours
+``.dockerignore`` like Docker; symlinks pointing outside it are skipped, sockets and other special
+files too. The temporary file is removed on every exit path.
+
+Parts go straight from disk to the presigned URLs, each in-flight part holding at most 1 MiB, so
+memory does not grow with the file or the part size. Each part is retried on connection errors,
+timeouts, 429 and 5xx (re-read from disk every time) following ``options.retries`` or the core's
+``retry_config`` (default: 5 attempts within 300 s); ``options.timeout`` (else the core's
+``timeout``) is the longest silence, in seconds, a part or the completion may show, not a total.
+``options.headers`` only reach the API, never the presigned URLs. If the file changes during the
+upload (size or mtime), nothing is completed.
+"""
 
 from __future__ import annotations
 
@@ -27,19 +42,7 @@ async def builds_v3_upload_build(
 ) -> Result[CreatedBuildV3WithMultipartUrls, UploadBuildError]:
     """Create a build with the tarball's exact size, upload every part and complete the upload.
 
-    ``source`` is a ``.tgz``/``.tar.gz`` file (another name is accepted when the file starts
-    with the gzip header), a directory, or the tarball's ``bytes`` (used in place, not copied).
-    A directory needs a ``Dockerfile`` at its root and is packed into a temporary tar.gz that
-    honours ``.dockerignore`` like Docker; symlinks pointing outside it are skipped, sockets and
-    other special files too. The temporary file is removed on every exit path.
-
-    Parts go straight from disk to the presigned URLs, each in flight part holding at most
-    1 MiB, so memory does not grow with the file or the part size. Each part is retried on
-    connection errors, timeouts, 429 and 5xx (re-read from disk every time) following
-    ``options.retries`` or the core's ``retry_config`` (default: 5 attempts within 300 s);
-    ``options.timeout`` (else the core's ``timeout``) is the longest silence, in seconds, a part
-    or the completion may show, not a total. ``options.headers`` only reach the API, never the
-    presigned URLs. If the file changes during the upload, nothing is completed.
+    See the module docstring for sources, memory use, retries and timeouts.
 
     Args:
         core: The configured core.
