@@ -37,7 +37,12 @@ from hathora_cloud.errors import (
     UnexpectedClientError,
     UploadError,
 )
-from hathora_cloud.funcs import builds_v3_get_build, builds_v3_run_build
+from hathora_cloud.funcs import (
+    builds_v3_get_build,
+    builds_v3_run_build,
+    builds_v3_upload_and_run,
+    builds_v3_upload_build,
+)
 from hathora_cloud.funcs.builds_v3_get_build import builds_v3_get_build as get_build_by_path
 from hathora_cloud.models import (
     BuildPart,
@@ -52,6 +57,7 @@ from hathora_cloud.models import (
 )
 from hathora_cloud.streams import BuildLogStream
 from hathora_cloud.testing import FakeHathora
+from hathora_cloud.uploads import UploadProgress
 
 
 def assert_never(value: NoReturn) -> NoReturn:
@@ -195,6 +201,11 @@ async def use_facade(session: aiohttp.ClientSession) -> CreatedBuildV3WithMultip
         return created
 
 
+def show_progress(progress: UploadProgress) -> None:
+    """An on_progress callback reads the four counters."""
+    print(progress.bytes_sent, progress.total_bytes, progress.parts_done, progress.parts_total)
+
+
 async def against_emulator() -> None:
     """Point a core at the local emulator."""
     async with (
@@ -203,3 +214,33 @@ async def against_emulator() -> None:
     ):
         build = (await builds_v3_get_build(core, "bld-1")).unwrap()
         build.status = BuildStatus.FAILED  # type: ignore[misc]
+
+
+async def deploy(core: HathoraCloudCore) -> str:
+    """upload_and_run takes sync callbacks and its Err arm narrows to the upload error union."""
+    result = await builds_v3_upload_and_run(
+        core, "server/", on_progress=show_progress, on_log_line=print
+    )
+    match result:
+        case Ok(value=build):
+            return build.build_id
+        case Err(error=error):
+            match error:
+                case BuildFailedError(build=failed_build, log_tail=tail):
+                    return f"{failed_build.build_id}: {tail[-1] if tail else ''}"
+                case UploadError(part_number=part):
+                    return f"part {part} failed"
+                case _:
+                    return str(error)
+        case _:
+            assert_never(result)
+
+
+async def upload_bytes(core: HathoraCloudCore, tarball: bytes) -> int:
+    """upload_build accepts bytes and an async progress callback."""
+
+    async def on_progress(progress: UploadProgress) -> None:
+        print(progress.bytes_sent)
+
+    created = (await builds_v3_upload_build(core, tarball, on_progress=on_progress)).unwrap()
+    return created.max_chunk_size
