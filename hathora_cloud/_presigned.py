@@ -107,6 +107,11 @@ class Transfer:
         return aiohttp.ClientTimeout(total=None, sock_connect=self.idle, sock_read=self.idle)
 
 
+def _as_signed(url: str) -> URL:
+    """Send a presigned URL byte for byte: re-quoting its query could break the signature."""
+    return URL(url, encoded=True)
+
+
 def safe_url(url: str) -> str:
     """Return ``scheme://host/path`` of a presigned URL (its query string is a credential)."""
     parsed = URL(url)
@@ -194,7 +199,7 @@ async def _put_once(transfer: Transfer, part: PartSpec, on_sent: Callable[[int],
         body = _slices(transfer, part, idle, on_sent) if part.length else b""
         try:
             async with transfer.session.put(
-                part.url,
+                _as_signed(part.url),
                 data=body,
                 headers=headers,
                 timeout=transfer.timeout,
@@ -240,7 +245,7 @@ async def _complete_once(transfer: Transfer, url: str, body: bytes) -> _Outcome:
     logger.debug("POST CompleteMultipartUpload to %s", safe_url(url))
     try:
         async with transfer.session.post(
-            url,
+            _as_signed(url),
             data=body,
             headers={"Content-Type": "application/xml"},
             timeout=transfer.timeout,
