@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -40,13 +40,12 @@ class BuildLogStream:
         RequestAbortedError: The stream or its core was closed while it was being read.
     """
 
-    __slots__ = ("__weakref__", "_aborted", "_closed", "_lines", "_pos", "_response", "_splitter")
+    __slots__ = ("__weakref__", "_aborted", "_batch", "_closed", "_response", "_splitter")
 
     def __init__(self, response: aiohttp.ClientResponse, core: HathoraCloudCore | None = None):
         self._response = response
         self._splitter = LineSplitter()
-        self._lines: list[str] = []
-        self._pos = 0
+        self._batch: Iterator[str] = iter(())
         self._closed = False
         self._aborted = False
         if core is not None:
@@ -96,21 +95,35 @@ class BuildLogStream:
             self._aborted = True
             self._close()
 
-    def __aiter__(self) -> BuildLogStream:
-        return self
+    def __aiter__(self) -> AsyncIterator[str]:
+        # ``async for`` runs this generator: a yield per line costs about half of an
+        # ``__anext__`` coroutine per line. It shares the line iterator with ``__anext__``, so a
+        # loop that breaks and a later loop or ``anext()`` carry on from the same line.
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[str]:
+        while True:
+            batch = self._batch
+            for line in batch:
+                yield line
+            # Read more only if nobody (an ``anext()`` in the loop body) already did.
+            if batch is self._batch and not await self._fill():
+                return
 
     async def __anext__(self) -> str:
-        pos = self._pos
-        if pos < len(self._lines):
-            self._pos = pos + 1
-            return self._lines[pos]
-        return await self._next_line()
+        line = next(self._batch, None)
+        while line is None:
+            if not await self._fill():
+                raise StopAsyncIteration
+            line = next(self._batch, None)
+        return line
 
-    async def _next_line(self) -> str:
+    async def _fill(self) -> bool:
+        """Read until new lines are buffered; return ``False`` once the log has ended."""
         while True:
             if self._closed:
                 self._raise_if_aborted()
-                raise StopAsyncIteration
+                return False
             chunk = await self._read()
             if chunk:
                 lines = self._splitter.feed(chunk)
@@ -118,9 +131,8 @@ class BuildLogStream:
                 lines = self._splitter.close()
                 self._close()
             if lines:
-                self._lines = lines
-                self._pos = 1
-                return lines[0]
+                self._batch = iter(lines)
+                return True
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """Yield raw chunks of the log as they arrive (instead of lines)."""
