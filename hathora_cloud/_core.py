@@ -123,7 +123,7 @@ class HathoraCloudCore:
     def __repr__(self) -> str:
         token = "set" if self._token else "unset"
         return (
-            f"HathoraCloudCore(server_url={self.server_url!r}, org_id={self.org_id!r}, "
+            f"{type(self).__name__}(server_url={self.server_url!r}, org_id={self.org_id!r}, "
             f"token={token}, closed={self._closed})"
         )
 

@@ -8,12 +8,9 @@ It wraps the standalone functions exactly as the TypeScript SDK's ``HathoraCloud
 
 from __future__ import annotations
 
-import ssl as _ssl
-from types import TracebackType
+import functools
 
-import aiohttp
-
-from ._core import HathoraCloudCore, TokenSource
+from ._core import HathoraCloudCore
 from ._upload_source import UploadSource
 from .funcs.builds_v3_create_build import builds_v3_create_build
 from .funcs.builds_v3_create_build_registry import builds_v3_create_build_registry
@@ -25,7 +22,6 @@ from .funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
 from .funcs.builds_v3_upload_and_run import builds_v3_upload_and_run
 from .funcs.builds_v3_upload_build import builds_v3_upload_build
 from .funcs.builds_v3_wait_for_build import builds_v3_wait_for_build
-from .hooks import Hooks
 from .models import (
     BuildsV3Page,
     BuildV3,
@@ -35,7 +31,7 @@ from .models import (
     DeletedBuild,
     RegistryConfig,
 )
-from .retries import RequestOptions, RetryConfig
+from .retries import RequestOptions
 from .streams import BuildLogStream
 from .uploads import LogLineCallback, ProgressCallback
 
@@ -182,63 +178,23 @@ class BuildsV3:
         return result.unwrap()
 
 
-class HathoraCloud:
+class HathoraCloud(HathoraCloudCore):
     """The SDK as one object: ``hathora.builds_v3.get_build(...)`` returns a value or raises.
 
-    Takes the same keywords as :class:`HathoraCloudCore`; ``.core`` is that core, usable with the
-    standalone functions too.
+    Takes the same keywords as :class:`HathoraCloudCore` (it is one, as the TypeScript SDK's
+    ``HathoraCloud`` and ``HathoraCloudCore`` share their base): ``.core`` works with the
+    standalone functions too, and closing either closes both.
     """
 
-    def __init__(
-        self,
-        *,
-        hathora_dev_token: TokenSource | None = None,
-        org_id: str | None = None,
-        server_url: str | None = None,
-        timeout: float = 60.0,
-        stream_idle_timeout: float = 600.0,
-        retry_config: RetryConfig | None = None,
-        session: aiohttp.ClientSession | None = None,
-        user_agent: str | None = None,
-        hooks: Hooks | None = None,
-        proxy: str | None = None,
-        ssl: _ssl.SSLContext | str | bool | None = None,
-        trust_env: bool = False,
-        connection_limit: int = 100,
-        connection_limit_per_host: int = 0,
-    ) -> None:
-        self.core = HathoraCloudCore(
-            hathora_dev_token=hathora_dev_token,
-            org_id=org_id,
-            server_url=server_url,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            retry_config=retry_config,
-            session=session,
-            user_agent=user_agent,
-            hooks=hooks,
-            proxy=proxy,
-            ssl=ssl,
-            trust_env=trust_env,
-            connection_limit=connection_limit,
-            connection_limit_per_host=connection_limit_per_host,
-        )
-        self.builds_v3 = BuildsV3(self.core)
+    @functools.cached_property
+    def builds_v3(self) -> BuildsV3:
+        """The BuildsV3 operations."""
+        return BuildsV3(self)
 
-    def __repr__(self) -> str:
-        return f"HathoraCloud(core={self.core!r})"
+    @property
+    def core(self) -> HathoraCloudCore:
+        """The core behind the facade, for the standalone functions."""
+        return self
 
     async def __aenter__(self) -> HathoraCloud:
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the core (idempotent)."""
-        await self.core.aclose()

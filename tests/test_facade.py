@@ -126,7 +126,7 @@ async def test_async_with_closes_core(fake: FakeHathora) -> None:
 
 
 def test_repr_hides_token() -> None:
-    """The facade's repr shows the core without the token."""
+    """The facade's repr names the class and the server, never the token."""
     sdk = HathoraCloud(hathora_dev_token="tok-very-secret", server_url="http://h")
     assert "tok-very-secret" not in repr(sdk)
-    assert "HathoraCloudCore" in repr(sdk)
+    assert repr(sdk).startswith("HathoraCloud(server_url='http://h'")
