@@ -241,14 +241,25 @@ def _check_body(body_type: type[object], body: object) -> SDKValidationError | N
 async def _headers(
     core: HathoraCloudCore, op: Operation[Any], options: RequestOptions
 ) -> dict[str, str]:
+    token = core._token
+    if token is None or isinstance(token, str):
+        # A fixed token: the headers only change with the operation's shape (or a new
+        # user_agent), so build them once per core; nothing downstream mutates them.
+        key = (op.success_type, op.body_type is not None, core.user_agent, token)
+        headers = core._header_cache.get(key)
+        if headers is None:
+            headers = core._header_cache[key] = _build_headers(core, op, await core._auth_header())
+    else:
+        headers = _build_headers(core, op, await core._auth_header())
+    return {**headers, **options.headers} if options.headers else headers
+
+
+def _build_headers(core: HathoraCloudCore, op: Operation[Any], auth: str | None) -> dict[str, str]:
     headers = {"Accept": op.success_type, "User-Agent": core.user_agent}
     if op.body_type is not None:
         headers["Content-Type"] = JSON
-    auth = await core._auth_header()
     if auth is not None:
         headers["Authorization"] = auth
-    if options.headers:
-        headers.update(options.headers)
     return headers
 
 
@@ -270,8 +281,11 @@ async def _exchange(
         except asyncio.CancelledError:
             raise
         except HathoraError as error:
-            retry = isinstance(error, (HTTPConnectionError, RequestTimeoutError)) and (
-                policy.retries_connection_error(reached_server=not isinstance(error, _NotSent))
+            not_sent = isinstance(error, _NotSent)
+            retry = (
+                isinstance(error, (HTTPConnectionError, RequestTimeoutError))
+                and not (isinstance(error, _NotSent) and error.permanent)
+                and policy.retries_connection_error(reached_server=not not_sent)
             )
             retry_after = None
             result: _Reply | aiohttp.ClientResponse | HathoraError = (
@@ -304,7 +318,14 @@ async def _exchange(
 
 
 class _NotSent(HTTPConnectionError):
-    """A connection failure before any byte of the request left (safe to retry any method)."""
+    """A connection failure before any byte of the request left (safe to retry any method).
+
+    ``permanent`` marks failures a retry cannot fix, such as an untrusted certificate.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
     def unwrap(self) -> HathoraError:
         error = HTTPConnectionError(self.message)
@@ -325,7 +346,10 @@ async def _attempt(
             timeout=request.timeout,
             allow_redirects=False,
             # aiohttp labels a body-less POST application/octet-stream; run sends no Content-Type.
-            skip_auto_headers=_NO_CONTENT_TYPE if request.data is None else None,
+            # (It adds none to a GET, so GETs skip building the skip list.)
+            skip_auto_headers=(
+                _NO_CONTENT_TYPE if request.data is None and request.method != "GET" else None
+            ),
         )
     except asyncio.CancelledError:
         raise
@@ -441,6 +465,8 @@ def _transport_error(core: HathoraCloudCore, exc: Exception) -> HathoraError:
         return _NotSent(f"timed out connecting to the server: {exc}")
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
         return RequestTimeoutError("the request timed out")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return _NotSent(f"TLS failed (check the ssl option or CA bundle): {exc}", permanent=True)
     if isinstance(exc, aiohttp.ClientConnectorError):
         return _NotSent(f"cannot connect to the server: {exc}")
     if isinstance(exc, aiohttp.InvalidURL):
