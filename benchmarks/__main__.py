@@ -187,6 +187,8 @@ async def _upload_rows(server: Server, cfg: Config) -> list[Row]:
     rss.ratio_label, rss.target = "SDK MiB", "<= 32 MiB"
     rss.ratio = rss.values[SDK]
     rss.passed = verdict(rss.ratio, lambda r: r <= 32)
+    worst = max(samples[SDK]["rss_growth_mib"], default=float("nan"))
+    rss.notes.append(f"SDK peak RSS growth, worst round: {worst:.1f} MiB")
     return [row, rss]
 
 

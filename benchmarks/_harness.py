@@ -29,7 +29,7 @@ class Config:
         """Return the full or the quick configuration."""
         if quick:
             return cls(True, 1, 300, 1000, 2, 8, 128, 3)
-        return cls(False, 3, 2000, 5000, 5, 50, 1024, 7)
+        return cls(False, 5, 2000, 5000, 5, 50, 1024, 9)
 
 
 @dataclass

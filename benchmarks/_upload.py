@@ -117,6 +117,8 @@ def main() -> None:
     """Run one upload and print its JSON measurements."""
     mode, url, path = sys.argv[1:4]
     upload = _sdk if mode == "sdk" else _raw
+    if mode == "sdk":
+        is_available()  # import the upload code now: the baseline RSS includes the code
     size = os.path.getsize(path)
     before = _current_rss()
     start = time.perf_counter()
