@@ -42,6 +42,7 @@ def run(scenario: str, url: str, calls: int, concurrency: int = 1) -> dict[str, 
         timeout=300,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"node bench.mjs {scenario} failed: {done.stderr.strip()[-500:]}")
+        detail = " ".join(done.stderr.split())[-300:]
+        raise RuntimeError(f"node bench.mjs {scenario} failed: {detail}")
     result: dict[str, float] = json.loads(done.stdout)
     return result

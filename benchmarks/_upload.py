@@ -1,10 +1,10 @@
 """Scenario 5: upload a (sparse) tarball in 8 MiB parts, 4 in flight, in a fresh client process.
 
 Run as ``python -m benchmarks._upload sdk|raw <server-url> <file>``; prints JSON with MB/s and
-the growth of peak RSS over the RSS measured just before the upload started. The raw contender
-creates the build, PUTs every part as a streamed body of 1 MiB slices read with ``os.pread`` in a
-thread (explicit ``Content-Length``, as S3 requires), and completes the upload; no retries, no
-progress, no checks beyond the status and the ETag.
+the growth of peak RSS (``VmHWM``, reset just before) over the RSS when the upload started. The
+raw contender creates the build, PUTs every part as a streamed body of 1 MiB slices read with
+``os.pread`` in a thread (explicit ``Content-Length``, as S3 requires), and completes the
+upload; no retries, no progress, no checks beyond the status and the ETag.
 """
 
 from __future__ import annotations
@@ -37,13 +37,33 @@ def is_available() -> bool:
     return True
 
 
-def _current_rss() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
+
+
+def _start_peak() -> int:
+    """Reset the peak-RSS mark to the current RSS (where Linux allows it); return RSS in bytes.
+
+    ``getrusage``'s ``ru_maxrss`` cannot serve alone: Linux carries the parent's peak across
+    fork and exec, so a child of a large parent reports the parent's size.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+    return _status_kib("VmRSS") * 1024
 
 
 def _peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Return the peak RSS of this process image (``VmHWM``) in bytes."""
+    own = _status_kib("VmHWM") * 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return min(own, usage)
 
 
 async def _sdk(url: str, path: str, size: int) -> None:
@@ -120,7 +140,7 @@ def main() -> None:
     if mode == "sdk":
         is_available()  # import the upload code now: the baseline RSS includes the code
     size = os.path.getsize(path)
-    before = _current_rss()
+    before = _start_peak()
     start = time.perf_counter()
     asyncio.run(upload(url, path, size))
     elapsed = time.perf_counter() - start
