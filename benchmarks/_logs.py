@@ -37,6 +37,22 @@ def sdk_consumer(core: HathoraCloudCore) -> Consume:
     return consume
 
 
+def sdk_batch_consumer(core: HathoraCloudCore) -> Consume:
+    """Read the log through the SDK's ``iter_line_batches()``: one ``await`` per chunk."""
+
+    async def consume() -> int:
+        result = await builds_v3_run_build(core, BUILD_ID)
+        assert isinstance(result, Ok), result
+        total = 0
+        async with result.value as stream:
+            async for batch in stream.iter_line_batches():
+                for line in batch:
+                    total += len(line) + 1
+        return total
+
+    return consume
+
+
 def raw_consumers(session: aiohttp.ClientSession, url: str) -> tuple[Consume, Consume]:
     """Return the chunk-splitting loop and aiohttp's line iterator, both yielding ``str``."""
     run_url = f"{url}/builds/v3/builds/{BUILD_ID}/run?orgId={ORG_ID}"

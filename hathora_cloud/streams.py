@@ -134,6 +134,19 @@ class BuildLogStream:
                 self._batch = iter(lines)
                 return True
 
+    async def iter_line_batches(self) -> AsyncIterator[list[str]]:
+        """Yield the lines as lists, one per network chunk, for the fastest consumers.
+
+        The same lines as iterating the stream, in the same order, but one ``await`` per chunk
+        instead of one per line (``async for line in stream`` costs about 50 ns more per line).
+        """
+        while True:
+            batch = list(self._batch)
+            if batch:
+                yield batch
+            if not await self._fill():
+                return
+
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """Yield raw chunks of the log as they arrive (instead of lines)."""
         try:

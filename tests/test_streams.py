@@ -100,6 +100,27 @@ async def test_iter_bytes(server: RecordingServer) -> None:
     assert log.closed
 
 
+async def test_line_batches_match_lines(server: RecordingServer) -> None:
+    """iter_line_batches() yields the same lines in the same order, one list per chunk."""
+    chunks = [b"one\n", b"tw", b"o\r", b"\nthree\rfour\n", b"five"]
+    serve_log(server, chunks, delay=0.01)
+    async with core_for(server) as core, await open_log(core) as log:
+        batches = [batch async for batch in log.iter_line_batches()]
+    assert [line for batch in batches for line in batch] == ["one", "two", "three", "four", "five"]
+    assert all(batches)
+    assert log.closed
+
+
+async def test_line_batches_continue_after_single_lines(server: RecordingServer) -> None:
+    """Lines already taken one by one are not repeated by a later iter_line_batches()."""
+    serve_log(server, [b"a\nb\nc\n", b"d\n"], delay=0.01)
+    async with core_for(server) as core, await open_log(core) as log:
+        first = await log.__anext__()
+        rest = [line async for batch in log.iter_line_batches() for line in batch]
+    assert first == "a"
+    assert rest == ["b", "c", "d"]
+
+
 async def test_normal_end_releases_connection(server: RecordingServer) -> None:
     """A stream read to its end returns its connection to the pool."""
     serve_log(server, [b"done\n"])
