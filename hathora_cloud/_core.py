@@ -40,6 +40,13 @@ def _check_seconds(name: str, value: float | None, *, allow_none: bool = False) 
         raise SDKValidationError(f"{name} must be a positive number of seconds", raw_value=value)
 
 
+def bearer(token: str | None) -> str | None:
+    """Return the ``Authorization`` value for ``token`` (``None`` when there is no token)."""
+    if not token:
+        return None
+    return token if token[:7].lower() == "bearer " else "Bearer " + token
+
+
 def _is_hooks(value: object) -> bool:
     from .hooks import Hooks
 
@@ -163,9 +170,7 @@ class HathoraCloudCore:
         token = self._token
         if token is not None and not isinstance(token, str):
             token = await token()
-        if not token:
-            return None
-        return token if token[:7].lower() == "bearer " else "Bearer " + token
+        return bearer(token)
 
     def _get_session(self) -> aiohttp.ClientSession:
         """Return the session, creating it inside the running loop on first use."""

@@ -22,7 +22,7 @@ import aiohttp
 import attrs
 
 from . import _converter
-from ._core import HathoraCloudCore
+from ._core import HathoraCloudCore, bearer
 from ._operations import JSON, Operation
 from .errors import (
     ApiError,
@@ -86,7 +86,9 @@ async def send_json(
     options: RequestOptions | None = None,
 ) -> Result[T, OperationError]:
     """Run a JSON operation and structure its success body into ``op.response_type``."""
-    prepared = await _prepare(core, op, path, body, org_id, options, stream=False)
+    prepared = _prepare(core, op, path, body, org_id, options, stream=False)
+    if isinstance(prepared, _TokenNeeded):
+        prepared = await prepared.resolve()
     if isinstance(prepared, Err):
         return prepared
     outcome, attempts = await _exchange(core, op, prepared, stream=False)
@@ -109,7 +111,9 @@ async def send_stream(
     options: RequestOptions | None = None,
 ) -> Result[BuildLogStream, OperationError]:
     """Run a streaming operation; a success hands back the open :class:`BuildLogStream`."""
-    prepared = await _prepare(core, op, path, body, org_id, options, stream=True)
+    prepared = _prepare(core, op, path, body, org_id, options, stream=True)
+    if isinstance(prepared, _TokenNeeded):
+        prepared = await prepared.resolve()
     if isinstance(prepared, Err):
         return prepared
     outcome, attempts = await _exchange(core, op, prepared, stream=True)
@@ -121,7 +125,7 @@ async def send_stream(
     return Err(_error_for(op, outcome), meta=CallMeta(attempts, outcome.status, outcome.headers))
 
 
-async def _prepare(
+def _prepare(
     core: HathoraCloudCore,
     op: Operation[Any],
     path: Mapping[str, object] | None,
@@ -130,8 +134,12 @@ async def _prepare(
     options: RequestOptions | None,
     *,
     stream: bool,
-) -> _Request | Err[OperationError]:
-    """Check the input and build the request; nothing is sent here."""
+) -> _Request | _TokenNeeded | Err[OperationError]:
+    """Check the input and build the request; nothing is sent here.
+
+    Synchronous on purpose: with a fixed token nothing here needs to wait, and every coroutine
+    a call creates costs allocations (and GC time) on the hottest path.
+    """
     if not isinstance(core, HathoraCloudCore):
         error = SDKValidationError("core must be a HathoraCloudCore", raw_value=core)  # type: ignore[unreachable]
         return Err(error)
@@ -145,14 +153,7 @@ async def _prepare(
     route = op.path.format_map({k: _quote(v) for k, v in (path or {}).items()})
     org = org_id if org_id is not None else core.org_id
     url = base + route + ("?orgId=" + _quote(org) if org else "")
-    try:
-        headers = await _headers(core, op, options)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        error = UnexpectedClientError("the hathora_dev_token callable failed")
-        error.__cause__ = exc
-        return Err(error)
+    headers = _fixed_headers(core, op, options)
     data = None
     if op.body_type is not None:
         data = json.dumps(_converter.unstructure(body), separators=(",", ":")).encode()
@@ -164,7 +165,8 @@ async def _prepare(
     )
     timeout = options.timeout or core.timeout
     client_timeout = _client_timeout(timeout, core.stream_idle_timeout if stream else None)
-    return _Request(op.method, base, url, route, headers, data, client_timeout, policy)
+    request = _Request(op.method, base, url, route, headers or {}, data, client_timeout, policy)
+    return request if headers is not None else _TokenNeeded(core, op, options, request)
 
 
 # The pieces below are pure functions of a few hashable settings that rarely change between
@@ -239,20 +241,44 @@ def _check_body(body_type: type[object], body: object) -> SDKValidationError | N
     return None
 
 
-async def _headers(
+def _fixed_headers(
     core: HathoraCloudCore, op: Operation[Any], options: RequestOptions
-) -> dict[str, str]:
+) -> dict[str, str] | None:
+    """Return the headers when the token is fixed, else ``None`` (see :class:`_TokenNeeded`)."""
     token = core._token
-    if token is None or isinstance(token, str):
-        # A fixed token: the headers only change with the operation's shape (or a new
-        # user_agent), so build them once per core; nothing downstream mutates them.
-        key = (op.success_type, op.body_type is not None, core.user_agent, token)
-        headers = core._header_cache.get(key)
-        if headers is None:
-            headers = core._header_cache[key] = _build_headers(core, op, await core._auth_header())
-    else:
-        headers = _build_headers(core, op, await core._auth_header())
+    if token is not None and not isinstance(token, str):
+        return None
+    # A fixed token: the headers only change with the operation's shape (or a new
+    # user_agent), so build them once per core; nothing downstream mutates them.
+    key = (op.success_type, op.body_type is not None, core.user_agent, token)
+    headers = core._header_cache.get(key)
+    if headers is None:
+        headers = core._header_cache[key] = _build_headers(core, op, bearer(token))
     return {**headers, **options.headers} if options.headers else headers
+
+
+@attrs.frozen
+class _TokenNeeded:
+    """A prepared request still waiting for the token callable (called once per call)."""
+
+    core: HathoraCloudCore
+    op: Operation[Any]
+    options: RequestOptions
+    request: _Request
+
+    async def resolve(self) -> _Request | Err[OperationError]:
+        try:
+            auth = await self.core._auth_header()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = UnexpectedClientError("the hathora_dev_token callable failed")
+            error.__cause__ = exc
+            return Err(error)
+        headers = _build_headers(self.core, self.op, auth)
+        if self.options.headers:
+            headers.update(self.options.headers)
+        return attrs.evolve(self.request, headers=headers)
 
 
 def _build_headers(core: HathoraCloudCore, op: Operation[Any], auth: str | None) -> dict[str, str]:
