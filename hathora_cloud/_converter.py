@@ -25,8 +25,9 @@ __all__ = ("explain", "structure", "unstructure")
 T = TypeVar("T")
 
 _CAMEL = re.compile(r"_([a-z])")
-# Python 3.10's fromisoformat() rejects "Z" and fractions that are not 3 or 6 digits long.
-_ISO_FIX = re.compile(r"(\.\d+)?(Z|z)?$")
+# Before 3.11, fromisoformat() rejects "Z", offsets without a colon, and fractions that are not
+# 3 or 6 digits long; RFC 3339 allows all three.
+_ISO_TAIL = re.compile(r"(\.\d+)?(Z|z|[+-]\d\d:?\d\d)?$")
 
 
 def _camel(name: str) -> str:
@@ -49,10 +50,15 @@ def _structure_int(value: object, _: object) -> int:
 
 def _parse_datetime_slow(value: str) -> datetime:
     def fix(m: re.Match[str]) -> str:
-        fraction = (m.group(1) or "")[:7].ljust(7, "0") if m.group(1) else ""
-        return fraction + ("+00:00" if m.group(2) else "")
+        fraction = m.group(1)[:7].ljust(7, "0") if m.group(1) else ""
+        zone = m.group(2) or ""
+        if zone in ("Z", "z"):
+            zone = "+00:00"
+        elif zone and ":" not in zone:
+            zone = f"{zone[:3]}:{zone[3:]}"
+        return fraction + zone
 
-    return datetime.fromisoformat(_ISO_FIX.sub(fix, value, count=1))
+    return datetime.fromisoformat(_ISO_TAIL.sub(fix, value, count=1))
 
 
 def _structure_datetime(value: object, _: object) -> datetime:
