@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from hathora_cloud import BackoffStrategy, Err, HathoraCloudCore, Ok, RetryConfig
 from hathora_cloud.errors import ApiError, HathoraError, SDKValidationError, UnexpectedClientError
-from hathora_cloud.funcs import builds_v3_get_build, builds_v3_get_builds
+from hathora_cloud.funcs import builds_v3_get_build, builds_v3_get_builds, builds_v3_upload_build
 from hathora_cloud.hooks import HookContext, HookRequest, HookResponse, Hooks
-from hathora_cloud.testing import FakeHathora, FaultRule
+from hathora_cloud.testing import FakeHathora, FaultRule, make_tarball
 
 pytestmark = pytest.mark.anyio
 
@@ -122,3 +124,20 @@ def test_hooks_of_the_wrong_type_are_rejected() -> None:
     """A hooks argument that is not a Hooks instance fails when the core is constructed."""
     with pytest.raises(SDKValidationError):
         HathoraCloudCore(hooks=object())  # type: ignore[arg-type]
+
+
+async def test_hooks_never_see_presigned_upload_requests() -> None:
+    """An upload runs hooks for the API call only: part PUTs and completion bypass them."""
+    hooks = _Recorder()
+    tarball = make_tarball({"Dockerfile": "FROM alpine\n", "blob.bin": os.urandom(200_000)})
+    async with (
+        FakeHathora(max_chunk_size=64 * 1024) as fake,
+        HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url, hooks=hooks) as core,
+    ):
+        result = await builds_v3_upload_build(core, tarball)
+        assert result.ok, result
+        puts = fake.requests_for("UploadPart")
+        assert len(puts) >= 2
+        assert all("X-Trace-Id" not in r.headers for r in puts)
+        assert all("X-Trace-Id" not in r.headers for r in fake.requests_for("CompleteUpload"))
+    assert {operation for _, operation, _ in hooks.seen} == {"CreateBuild"}
