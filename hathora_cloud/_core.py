@@ -126,7 +126,7 @@ class HathoraCloudCore:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._streams: weakref.WeakSet[BuildLogStream] = weakref.WeakSet()
-        # Request headers per operation shape, when the token is fixed (see _http._headers).
+        # Request headers per operation shape, when the token is fixed (see _http._fixed_headers).
         self._header_cache: dict[tuple[str, bool, str, str | None], dict[str, str]] = {}
 
     def __repr__(self) -> str:

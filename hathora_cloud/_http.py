@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import json
 import logging
 import time
@@ -22,25 +21,24 @@ import aiohttp
 import attrs
 
 from . import _converter
+from ._classify import NotSent, Reply, error_for, structure_reply, transport_error
 from ._core import HathoraCloudCore, bearer
+from ._hooked import attempt_with_hooks
 from ._operations import JSON, Operation
+from ._validate import check_input
 from .errors import (
-    ApiError,
     HathoraError,
     HTTPConnectionError,
     InvalidRequestError,
     OperationError,
-    RequestAbortedError,
     RequestTimeoutError,
-    ResponseValidationError,
-    SDKError,
     SDKValidationError,
     UnexpectedClientError,
     parse_retry_after,
 )
-from .hooks import HookContext, HookRequest, HookResponse
+from .hooks import HookContext
 from .result import CallMeta, Err, Ok, Result
-from .retries import RequestOptions, RetryConfig, RetryPolicy, parse_codes
+from .retries import RequestOptions, RetryConfig, RetryPolicy
 from .streams import BuildLogStream
 
 __all__ = ("send_json", "send_stream")
@@ -64,18 +62,6 @@ class _Request:
     policy: RetryPolicy
 
 
-@attrs.frozen
-class _Reply:
-    status: int
-    headers: Mapping[str, str]
-    mimetype: str
-    body: bytes
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("Content-Type", "")
-
-
 async def send_json(
     core: HathoraCloudCore,
     op: Operation[T],
@@ -94,11 +80,11 @@ async def send_json(
     outcome, attempts = await _exchange(core, op, prepared, stream=False)
     if isinstance(outcome, HathoraError):
         return Err(outcome, meta=CallMeta(attempts))  # type: ignore[arg-type]
-    assert isinstance(outcome, _Reply)
+    assert isinstance(outcome, Reply)
     meta = CallMeta(attempts, outcome.status, outcome.headers)
     if outcome.status != op.success_status or outcome.mimetype != JSON:
-        return Err(_error_for(op, outcome), meta=meta)
-    return _structure(op, outcome, meta)
+        return Err(error_for(op, outcome), meta=meta)
+    return structure_reply(op, outcome, meta)
 
 
 async def send_stream(
@@ -122,7 +108,7 @@ async def send_stream(
     if isinstance(outcome, aiohttp.ClientResponse):
         meta = CallMeta(attempts, outcome.status, outcome.headers)
         return Ok(BuildLogStream(outcome, core), meta=meta)
-    return Err(_error_for(op, outcome), meta=CallMeta(attempts, outcome.status, outcome.headers))
+    return Err(error_for(op, outcome), meta=CallMeta(attempts, outcome.status, outcome.headers))
 
 
 def _prepare(
@@ -143,7 +129,7 @@ def _prepare(
     if not isinstance(core, HathoraCloudCore):
         error = SDKValidationError("core must be a HathoraCloudCore", raw_value=core)  # type: ignore[unreachable]
         return Err(error)
-    problem = _check_input(op, path, body, org_id, options)
+    problem = check_input(op, path, body, org_id, options)
     if problem is not None:
         return Err(problem)
     options = options or _NO_OPTIONS
@@ -189,56 +175,6 @@ def _client_timeout(timeout: float, stream_idle: float | None) -> aiohttp.Client
     if stream_idle is None:
         return aiohttp.ClientTimeout(total=timeout)
     return aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=stream_idle)
-
-
-def _check_input(
-    op: Operation[Any],
-    path: Mapping[str, object] | None,
-    body: object,
-    org_id: object,
-    options: object,
-) -> SDKValidationError | None:
-    for name, value in (path or {}).items():
-        if not isinstance(value, str) or not value:
-            snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-            return SDKValidationError(f"{snake} must be a non-empty string", raw_value=value)
-    if org_id is not None and not isinstance(org_id, str):
-        return SDKValidationError("org_id must be a string or None", raw_value=org_id)
-    if options is not None and not isinstance(options, RequestOptions):
-        return SDKValidationError("options must be a RequestOptions", raw_value=options)
-    if options is not None and options.timeout is not None:
-        timeout = options.timeout
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            return SDKValidationError("timeout must be a positive number", raw_value=timeout)
-    if options is not None and options.retry_codes is not None:
-        try:
-            parse_codes(options.retry_codes)
-        except (TypeError, ValueError) as exc:
-            return SDKValidationError(f"retry_codes: {exc}", raw_value=options.retry_codes)
-    if op.body_type is not None:
-        return _check_body(op.body_type, body)
-    return None
-
-
-def _check_body(body_type: type[object], body: object) -> SDKValidationError | None:
-    if not isinstance(body, body_type):
-        return SDKValidationError(
-            f"expected {body_type.__name__}, got {type(body).__name__}", raw_value=body
-        )
-    try:
-        # Round-trip through the strict converter: every field must have its declared type.
-        _converter.structure(_converter.unstructure(body), body_type)
-    except Exception as exc:
-        wire = _converter.unstructure(body)
-        detail = _converter.explain(wire, body_type, exc)
-        return SDKValidationError(f"{body_type.__name__}: {detail}", raw_value=body)
-    for field in attrs.fields(type(body)):  # type: ignore[arg-type]
-        value = getattr(body, field.name)
-        if isinstance(value, int) and value < 0:
-            return SDKValidationError(f"{field.name} must not be negative", raw_value=body)
-        if value == "" and field.default is attrs.NOTHING:
-            return SDKValidationError(f"{field.name} must not be empty", raw_value=body)
-    return None
 
 
 def _fixed_headers(
@@ -292,7 +228,7 @@ def _build_headers(core: HathoraCloudCore, op: Operation[Any], auth: str | None)
 
 async def _exchange(
     core: HathoraCloudCore, op: Operation[Any], request: _Request, *, stream: bool
-) -> tuple[_Reply | aiohttp.ClientResponse | HathoraError, int]:
+) -> tuple[Reply | aiohttp.ClientResponse | HathoraError, int]:
     """Send with retries; return the last reply (or open stream, or error) and the attempts."""
     policy = request.policy
     started = time.monotonic()
@@ -300,69 +236,70 @@ async def _exchange(
     while True:
         attempt += 1
         try:
-            outcome: _Reply | aiohttp.ClientResponse = await (
-                _attempt(core, op, request, stream)
-                if core.hooks is None
-                else _attempt_with_hooks(core, op, request, stream, attempt)
-            )
+            outcome = await _send_once(core, op, request, stream, attempt)
         except asyncio.CancelledError:
             raise
         except HathoraError as error:
-            not_sent = isinstance(error, _NotSent)
-            retry = (
-                isinstance(error, (HTTPConnectionError, RequestTimeoutError))
-                and not (isinstance(error, _NotSent) and error.permanent)
-                and policy.retries_connection_error(reached_server=not not_sent)
+            result: Reply | aiohttp.ClientResponse | HathoraError = (
+                error.unwrap() if isinstance(error, NotSent) else error
             )
-            retry_after = None
-            result: _Reply | aiohttp.ClientResponse | HathoraError = (
-                error.unwrap() if isinstance(error, _NotSent) else error
-            )
-            status: int | str = type(result).__name__
+            retry, retry_after = _retries_error(policy, error), None
         else:
-            status = outcome.status
-            retry = isinstance(outcome, _Reply) and policy.retries_status(outcome.status)
-            retry_after = parse_retry_after(outcome.headers.get("Retry-After")) if retry else None
             result = outcome
+            retry = isinstance(outcome, Reply) and policy.retries_status(outcome.status)
+            retry_after = parse_retry_after(outcome.headers.get("Retry-After")) if retry else None
         elapsed = time.monotonic() - started
-        wait = policy.delay(attempt - 1, retry_after, elapsed) if retry else None
-        if wait is not None and not policy.may_retry(attempt, elapsed):
-            wait = None
+        wait = None
+        if retry and policy.may_retry(attempt, elapsed):
+            wait = policy.delay(attempt - 1, retry_after, elapsed)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s %s -> %s attempt=%d elapsed=%.3fs%s",
-                op.operation_id,
-                request.method,
-                request.path,
-                status,
-                attempt,
-                elapsed,
-                f" retry_in={wait:.3f}s" if wait is not None else "",
-            )
+            _log_attempt(op, request, result, attempt, elapsed, wait)
         if wait is None:
             return result, attempt
         await asyncio.sleep(wait)
 
 
-class _NotSent(HTTPConnectionError):
-    """A connection failure before any byte of the request left (safe to retry any method).
+def _send_once(
+    core: HathoraCloudCore, op: Operation[Any], request: _Request, stream: bool, attempt: int
+) -> Awaitable[Reply | aiohttp.ClientResponse]:
+    """Return one attempt, wrapped in the core's hooks when it has any."""
+    if core.hooks is None:
+        return _attempt(core, op, request, stream)
+    context = HookContext(operation_id=op.operation_id, attempt=attempt, base_url=request.base)
+    return attempt_with_hooks(
+        core.hooks, context, request, lambda sent: _attempt(core, op, sent, stream)
+    )
 
-    ``permanent`` marks failures a retry cannot fix, such as an untrusted certificate.
-    """
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
+def _retries_error(policy: RetryPolicy, error: HathoraError) -> bool:
+    """Whether a transport failure may be retried (never one that a retry cannot fix)."""
+    if isinstance(error, NotSent):
+        return not error.permanent and policy.retries_connection_error(reached_server=False)
+    return isinstance(error, (HTTPConnectionError, RequestTimeoutError)) and (
+        policy.retries_connection_error(reached_server=True)
+    )
 
-    def unwrap(self) -> HathoraError:
-        error = HTTPConnectionError(self.message)
-        error.__cause__ = self.__cause__
-        return error
+
+def _log_attempt(
+    op: Operation[Any],
+    request: _Request,
+    result: Reply | aiohttp.ClientResponse | HathoraError,
+    attempt: int,
+    elapsed: float,
+    wait: float | None,
+) -> None:
+    # The path only: no query string, no headers (the token lives there).
+    status = type(result).__name__ if isinstance(result, HathoraError) else result.status
+    retry = f" retry_in={wait:.3f}s" if wait is not None else ""
+    logger.debug(
+        "%s %s %s -> %s attempt=%d elapsed=%.3fs%s",
+        *(op.operation_id, request.method, request.path, status, attempt, elapsed, retry),
+    )
 
 
 async def _attempt(
     core: HathoraCloudCore, op: Operation[Any], request: _Request, stream: bool
-) -> _Reply | aiohttp.ClientResponse:
+) -> Reply | aiohttp.ClientResponse:
     session = core._get_session()
     try:
         response = await session.request(
@@ -381,7 +318,7 @@ async def _attempt(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        raise _transport_error(core, exc) from exc
+        raise transport_error(core, exc) from exc
     try:
         if (
             stream
@@ -395,67 +332,9 @@ async def _attempt(
         raise
     except Exception as exc:
         response.close()
-        raise _transport_error(core, exc) from exc
+        raise transport_error(core, exc) from exc
     response.release()
-    return _Reply(response.status, response.headers, response.content_type, body)
-
-
-async def _attempt_with_hooks(
-    core: HathoraCloudCore, op: Operation[Any], request: _Request, stream: bool, attempt: int
-) -> _Reply | aiohttp.ClientResponse:
-    """Run one attempt with the core's hooks around it (never used for presigned URLs)."""
-    hooks = core.hooks
-    assert hooks is not None
-    context = HookContext(operation_id=op.operation_id, attempt=attempt, base_url=request.base)
-    sent = await _run_hook(
-        hooks.before_request(
-            context,
-            HookRequest(
-                method=request.method,
-                url=request.url,
-                headers=dict(request.headers),
-                body=request.data,
-            ),
-        )
-    )
-    request = attrs.evolve(
-        request, method=sent.method, url=sent.url, headers=sent.headers, data=sent.body
-    )
-    try:
-        outcome = await _attempt(core, op, request, stream)
-    except HathoraError as error:
-        return _from_hook(await _run_hook(hooks.after_error(context, None, error)))
-    if isinstance(outcome, aiohttp.ClientResponse):
-        try:
-            seen = HookResponse(status_code=outcome.status, headers=outcome.headers)
-            await _run_hook(hooks.after_success(context, seen))
-        except BaseException:
-            outcome.close()
-            raise
-        return outcome
-    seen = HookResponse(status_code=outcome.status, headers=outcome.headers, body=outcome.body)
-    if outcome.status >= 400:
-        return _from_hook(await _run_hook(hooks.after_error(context, seen, None)))
-    return _from_hook(await _run_hook(hooks.after_success(context, seen)))
-
-
-async def _run_hook(awaitable: Awaitable[H]) -> H:
-    try:
-        return await awaitable
-    except asyncio.CancelledError:
-        raise
-    except HathoraError:
-        raise
-    except Exception as exc:
-        raise UnexpectedClientError(f"a hook failed: {exc!r}") from exc
-
-
-def _from_hook(value: HookResponse | HathoraError) -> _Reply:
-    if isinstance(value, HathoraError):
-        raise value
-    raw = value.headers.get("Content-Type")
-    mimetype = raw.split(";", 1)[0].strip().lower() if raw else "application/octet-stream"
-    return _Reply(value.status_code, value.headers, mimetype, value.body or b"")
+    return Reply(response.status, response.headers, response.content_type, body)
 
 
 async def _read_body(response: aiohttp.ClientResponse, stream: bool, timeout: float) -> bytes:
@@ -480,104 +359,3 @@ class _nullcontext:
 
     async def __aexit__(self, *_: object) -> None:
         return None
-
-
-def _transport_error(core: HathoraCloudCore, exc: Exception) -> HathoraError:
-    """Map an aiohttp or OS exception onto the SDK's error tree."""
-    if isinstance(exc, HathoraError):
-        return exc
-    if core.closed:
-        return RequestAbortedError("the HathoraCloudCore was closed during the request")
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return _NotSent(f"timed out connecting to the server: {exc}")
-    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return RequestTimeoutError("the request timed out")
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return _NotSent(f"TLS failed (check the ssl option or CA bundle): {exc}", permanent=True)
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return _NotSent(f"cannot connect to the server: {exc}")
-    if isinstance(exc, aiohttp.InvalidURL):
-        return InvalidRequestError(f"invalid request URL: {exc}")
-    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)):
-        return HTTPConnectionError(f"the connection failed: {exc}")
-    return UnexpectedClientError(f"unexpected HTTP client error: {exc!r}")
-
-
-def _error_for(op: Operation[Any], reply: _Reply) -> ApiError | SDKError | ResponseValidationError:
-    """Classify a reply that is not the operation's success (contract §4)."""
-    text = reply.body.decode("utf-8", "replace")
-    common: dict[str, Any] = {
-        "status_code": reply.status,
-        "body": text,
-        "headers": reply.headers,
-        "content_type": reply.content_type,
-    }
-    if reply.status in op.api_error_statuses and reply.mimetype == JSON:
-        try:
-            data = json.loads(reply.body)
-        except ValueError:
-            return ResponseValidationError(
-                "Response validation failed: the error body is not valid JSON",
-                raw_value=text,
-                **common,
-            )
-        if isinstance(data, dict) and isinstance(data.get("message"), str):
-            return ApiError(data["message"] or f"API error occurred: {text}", **common)
-        return ResponseValidationError(
-            'Response validation failed: the error body has no string "message"',
-            raw_value=data,
-            **common,
-        )
-    prefix = (
-        "API error occurred" if 400 <= reply.status < 600 else "Unexpected Status or Content-Type"
-    )
-    return SDKError.from_response(prefix, **common)
-
-
-def _structure(op: Operation[T], reply: _Reply, meta: CallMeta) -> Result[T, OperationError]:
-    # Decoding a large page allocates hundreds of thousands of objects that all survive, and the
-    # cyclic GC would traverse them again and again (a quarter of the time for 10,000 builds)
-    # although none can be garbage yet. Pause it for large bodies; nothing here awaits.
-    paused = len(reply.body) >= _GC_PAUSE_MIN_BYTES and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        return _structure_body(op, reply, meta)
-    finally:
-        if paused:
-            gc.enable()
-
-
-_GC_PAUSE_MIN_BYTES = 1 << 16
-
-
-def _structure_body(op: Operation[T], reply: _Reply, meta: CallMeta) -> Result[T, OperationError]:
-    assert op.response_type is not None
-    try:
-        data = json.loads(reply.body)
-    except ValueError:
-        text = reply.body.decode("utf-8", "replace")
-        return Err(
-            ResponseValidationError(
-                "Response validation failed: the body is not valid JSON",
-                status_code=reply.status,
-                body=text,
-                headers=reply.headers,
-                content_type=reply.content_type,
-                raw_value=text,
-            ),
-            meta=meta,
-        )
-    try:
-        return Ok(_converter.structure(data, op.response_type), meta=meta)
-    except Exception as exc:
-        detail = _converter.explain(data, op.response_type, exc)
-        error = ResponseValidationError(
-            f"Response validation failed: {detail}",
-            status_code=reply.status,
-            body=reply.body.decode("utf-8", "replace"),
-            headers=reply.headers,
-            content_type=reply.content_type,
-            raw_value=data,
-        )
-        return Err(error, meta=meta)
