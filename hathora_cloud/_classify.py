@@ -31,7 +31,10 @@ from .errors import (
 )
 from .result import CallMeta, Err, Ok, Result
 
-__all__ = ("NotSent", "Reply", "error_for", "structure_reply", "transport_error")
+__all__ = ("NotSent", "Reply", "error_for", "read_capped", "structure_reply", "transport_error")
+
+BODY_LIMIT = 1 << 20
+"""The most bytes of an error body that are read (an error answer may itself be endless)."""
 
 T = TypeVar("T")
 
@@ -74,7 +77,8 @@ def transport_error(core: HathoraCloudCore, exc: Exception) -> HathoraError:
         return RequestAbortedError("the HathoraCloudCore was closed during the request")
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return NotSent(f"timed out connecting to the server: {exc}")
-    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+    # Before 3.11 asyncio.TimeoutError and the builtin (raised by anyio) are different classes.
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ServerTimeoutError)):
         return RequestTimeoutError("the request timed out")
     if isinstance(exc, aiohttp.ClientSSLError):
         return NotSent(f"TLS failed (check the ssl option or CA bundle): {exc}", permanent=True)
@@ -85,6 +89,19 @@ def transport_error(core: HathoraCloudCore, exc: Exception) -> HathoraError:
     if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)):
         return HTTPConnectionError(f"the connection failed: {exc}")
     return UnexpectedClientError(f"unexpected HTTP client error: {exc!r}")
+
+
+async def read_capped(response: aiohttp.ClientResponse, limit: int = BODY_LIMIT) -> bytes:
+    """Read at most ``limit`` bytes of a body (all of it when it is shorter)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = await response.content.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def error_for(op: Operation[Any], reply: Reply) -> ApiError | SDKError | ResponseValidationError:

@@ -18,10 +18,11 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
+import anyio
 import attrs
 
 from . import _converter
-from ._classify import NotSent, Reply, error_for, structure_reply, transport_error
+from ._classify import NotSent, Reply, error_for, read_capped, structure_reply, transport_error
 from ._core import HathoraCloudCore, bearer
 from ._hooked import attempt_with_hooks
 from ._operations import JSON, Operation
@@ -46,7 +47,6 @@ __all__ = ("send_json", "send_stream")
 T = TypeVar("T")
 H = TypeVar("H")
 logger = logging.getLogger("hathora_cloud")
-_ERROR_BODY_LIMIT = 1 << 20
 _NO_CONTENT_TYPE = ("Content-Type",)
 
 
@@ -326,7 +326,12 @@ async def _attempt(
             and (response.content_type == op.success_type)
         ):
             return response
-        body = await _read_body(response, stream, core.timeout)
+        if stream:
+            # An error answer on a streaming route may itself be endless: cap it, in time.
+            with anyio.fail_after(core.timeout):
+                body = await read_capped(response)
+        else:
+            body = await response.read()
     except asyncio.CancelledError:
         response.close()
         raise
@@ -335,27 +340,3 @@ async def _attempt(
         raise transport_error(core, exc) from exc
     response.release()
     return Reply(response.status, response.headers, response.content_type, body)
-
-
-async def _read_body(response: aiohttp.ClientResponse, stream: bool, timeout: float) -> bytes:
-    if not stream:
-        return await response.read()
-    # An error answer on a streaming route may itself be endless: read at most 1 MiB, in time.
-    chunks: list[bytes] = []
-    size = 0
-    async with asyncio.timeout(timeout) if hasattr(asyncio, "timeout") else _nullcontext():
-        while size < _ERROR_BODY_LIMIT:
-            chunk = await response.content.read(_ERROR_BODY_LIMIT - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    return b"".join(chunks)
-
-
-class _nullcontext:
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *_: object) -> None:
-        return None

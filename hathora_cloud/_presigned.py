@@ -19,6 +19,7 @@ import anyio
 import attrs
 from yarl import URL
 
+from ._classify import read_capped
 from ._upload_source import Source
 from .errors import UploadError, parse_retry_after
 from .retries import BackoffStrategy, RetryConfig
@@ -28,7 +29,6 @@ __all__ = ("PartSpec", "Transfer", "UploadRetry", "complete_upload", "put_part",
 logger = logging.getLogger("hathora_cloud")
 SLICE_SIZE = 1 << 20
 """The most bytes of one part held in memory at a time."""
-_BODY_LIMIT = 1 << 20
 _RETRIED_S3_CODES = frozenset({"InternalError", "SlowDown", "ServiceUnavailable"})
 
 
@@ -232,7 +232,7 @@ async def _slices(
 
 
 async def _part_outcome(response: aiohttp.ClientResponse) -> _Outcome:
-    body = await _read_limited(response)
+    body = await read_capped(response)
     if response.status == 200:
         etag = response.headers.get("ETag")
         if etag:
@@ -251,7 +251,7 @@ async def _complete_once(transfer: Transfer, url: str, body: bytes) -> _Outcome:
             timeout=transfer.timeout,
             allow_redirects=False,
         ) as response:
-            text = await _read_limited(response)
+            text = await read_capped(response)
             if response.status != 200:
                 return _failure(response, text)
             code, message = s3_error_fields(text)
@@ -288,7 +288,7 @@ def _transport_outcome(exc: Exception, url: str) -> _Outcome:
     text = text.replace(url, safe_url(url))
     if query:
         text = text.replace(query, "<redacted>")
-    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ServerTimeoutError)):
         return _Outcome(reason="timed out waiting for the storage service", retryable=True)
     if isinstance(exc, aiohttp.InvalidURL):
         return _Outcome(reason=f"invalid presigned URL {safe_url(url)}")
@@ -297,18 +297,6 @@ def _transport_outcome(exc: Exception, url: str) -> _Outcome:
             reason=f"the connection failed: {text or type(exc).__name__}", retryable=True
         )
     return _Outcome(reason=f"unexpected HTTP client error {type(exc).__name__}: {text}")
-
-
-async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while size < _BODY_LIMIT:
-        chunk = await response.content.read(_BODY_LIMIT - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
 
 
 def s3_error_fields(body: bytes) -> tuple[str | None, str]:

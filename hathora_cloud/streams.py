@@ -182,7 +182,7 @@ class BuildLogStream:
             return exc
         if self._aborted:
             return RequestAbortedError("the log stream was closed because its core was closed")
-        if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ServerTimeoutError)):
             return RequestTimeoutError("the build log stream was silent past stream_idle_timeout")
         if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, OSError)):
             return HTTPConnectionError(f"the build log stream was interrupted: {exc}")
