@@ -17,6 +17,7 @@ Standalone functions take a :class:`HathoraCloudCore` and return ``Ok``/``Err``:
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ._core import HathoraCloudCore as HathoraCloudCore
@@ -31,6 +32,9 @@ from .retries import RetryConfig as RetryConfig
 
 if TYPE_CHECKING:
     from .sdk import HathoraCloud as HathoraCloud
+
+# A library stays silent unless the application configures logging.
+logging.getLogger("hathora_cloud").addHandler(logging.NullHandler())
 
 __all__ = (
     "BackoffStrategy",

@@ -74,3 +74,12 @@ def test_funcs_attribute_stays_the_function() -> None:
         "assert inspect.iscoroutinefunction(funcs.builds_v3_run_build)"
     )
     assert "hathora_cloud.sdk" in loaded
+
+
+def test_the_sdk_logger_has_a_null_handler() -> None:
+    """Importing the SDK gives its logger a NullHandler, so it never prints on its own."""
+    _modules_after(
+        "import logging, hathora_cloud\n"
+        "handlers = logging.getLogger('hathora_cloud').handlers\n"
+        "assert any(isinstance(h, logging.NullHandler) for h in handlers), handlers"
+    )
