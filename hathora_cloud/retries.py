@@ -37,7 +37,8 @@ class BackoffStrategy:
 
     The n-th retry (n = 0, 1, ...) waits ``initial_interval * exponent ** n``, capped at
     ``max_interval``, with jitter (a uniform draw between half and all of it). A ``Retry-After``
-    from the server replaces the computed wait, still capped at ``max_interval``.
+    from the server replaces the computed wait: never shorter, up to 10 % (at most 1 s) longer,
+    still capped at ``max_interval``.
     """
 
     initial_interval: float = attrs.field(default=0.5, validator=_positive)
@@ -52,7 +53,10 @@ class BackoffStrategy:
     def delay(self, retry_index: int, retry_after: float | None = None) -> float:
         """Return the wait before retry number ``retry_index`` (0-based), in seconds."""
         if retry_after is not None:
-            return min(retry_after, self.max_interval)
+            # Never sooner than the server asked, a little later: clients told the same moment
+            # spread out instead of returning together.
+            base = min(retry_after, self.max_interval)
+            return min(base + random.random() * min(0.1 * base, 1.0), self.max_interval)
         try:
             grown = self.initial_interval * self.exponent**retry_index
         except OverflowError:  # after enough retries exponent**n no longer fits a float

@@ -282,9 +282,10 @@ def test_backoff_delay_bounds(initial: float, maximum: float, exponent: float, i
     index=st.integers(min_value=0, max_value=100),
 )
 def test_backoff_retry_after_bounds(maximum: float, retry_after: float, index: int) -> None:
-    """A server's Retry-After replaces the computed wait, capped at max_interval."""
+    """A server's Retry-After replaces the computed wait (plus up to 10 % jitter), capped."""
     backoff = BackoffStrategy(max_interval=maximum)
-    assert backoff.delay(index, retry_after) == min(retry_after, maximum)
+    floor = min(retry_after, maximum)
+    assert floor <= backoff.delay(index, retry_after) <= min(maximum, floor + min(0.1 * floor, 1.0))
 
 
 @pytest.mark.parametrize("junk", ["abc", "600", "99", "5X", "XX5", "", "6XX", "0XX", "4.29"])
