@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import ssl as _ssl
 import sys
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 __all__ = ("DEFAULT_SERVER_URL", "HathoraCloudCore", "TokenSource")
 
 DEFAULT_SERVER_URL = "https://api.hathora.dev"
-TokenSource = str | Callable[[], Awaitable[str]]
-"""A developer token, or an async callable returning one (called once per call)."""
+TokenSource = str | Callable[[], Awaitable[str]] | Callable[[], str]
+"""A developer token, or a callable (async or plain) returning one, called once per call."""
 
 _DEFAULT_USER_AGENT = (
     f"hathora-cloud-python/{__version__} aiohttp/{aiohttp.__version__} "
@@ -61,7 +62,8 @@ class HathoraCloudCore:
     number of concurrent calls; keep one per application.
 
     Args:
-        hathora_dev_token: The developer token, or an async callable returning it. Falls back to
+        hathora_dev_token: The developer token, or a callable (async or not) returning it, called
+            once per call (rotate tokens there). Falls back to
             the ``HATHORA_TOKEN`` environment variable. Sent as ``Authorization: Bearer ...`` to the
             API only, never to presigned upload URLs; never shown in ``repr`` or logs.
         org_id: The default ``orgId`` query parameter (``HATHORA_ORG_ID``); omitted when ``None``.
@@ -169,7 +171,8 @@ class HathoraCloudCore:
     async def _auth_header(self) -> str | None:
         token = self._token
         if token is not None and not isinstance(token, str):
-            token = await token()
+            value = token()
+            token = await value if inspect.isawaitable(value) else value
         return bearer(token)
 
     def _get_session(self) -> aiohttp.ClientSession:

@@ -398,6 +398,18 @@ async def test_failing_token_callable(server: RecordingServer) -> None:
     assert server.requests == []
 
 
+async def test_plain_token_callable_is_called_per_call(server: RecordingServer) -> None:
+    """A plain (non-async) token callable works too and is asked once per call."""
+    tokens = iter(["first", "second"])
+    async with HathoraCloudCore(server_url=server.url, hathora_dev_token=lambda: next(tokens)) as c:
+        await builds_v3_get_builds(c)
+        await builds_v3_get_builds(c)
+    assert [r.headers.get("Authorization") for r in server.requests] == [
+        "Bearer first",
+        "Bearer second",
+    ]
+
+
 async def test_closed_borrowed_session(server: RecordingServer) -> None:
     """A borrowed session that its owner already closed gives Err(InvalidRequestError)."""
     session = aiohttp.ClientSession()
