@@ -125,6 +125,14 @@ def _check_bytes(data: bytes) -> Source | SDKValidationError:
 
 def _classify(path: Path) -> str | SDKValidationError:
     """Return ``"file"`` or ``"directory"``, or why ``path`` cannot be uploaded (blocking)."""
+    try:
+        return _classify_path(path)
+    except OSError as exc:  # ENAMETOOLONG, EACCES, ... from stat() itself
+        shown = str(path)
+        return SDKValidationError(f"cannot read {shown}: {exc.strerror or exc}", raw_value=shown)
+
+
+def _classify_path(path: Path) -> str | SDKValidationError:
     shown = str(path)
     if path.is_dir():
         if not (path / "Dockerfile").is_file():
