@@ -23,11 +23,15 @@ def check_input(
     options: object,
 ) -> SDKValidationError | None:
     for name, value in (path or {}).items():
+        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
         if not isinstance(value, str) or not value:
-            snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
             return SDKValidationError(f"{snake} must be a non-empty string", raw_value=value)
+        if not _encodable(value):
+            return SDKValidationError(f"{snake} is not valid Unicode", raw_value=value)
     if org_id is not None and not isinstance(org_id, str):
         return SDKValidationError("org_id must be a string or None", raw_value=org_id)
+    if org_id is not None and not _encodable(org_id):
+        return SDKValidationError("org_id is not valid Unicode", raw_value=org_id)
     if options is not None and not isinstance(options, RequestOptions):
         return SDKValidationError("options must be a RequestOptions", raw_value=options)
     if options is not None and options.timeout is not None:
@@ -42,6 +46,15 @@ def check_input(
     if op.body_type is not None:
         return check_body(op.body_type, body)
     return None
+
+
+def _encodable(value: str) -> bool:
+    """Whether ``value`` can be percent-encoded as UTF-8 (a lone surrogate cannot)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_body(body_type: type[object], body: object) -> SDKValidationError | None:
