@@ -210,3 +210,10 @@ def test_ctrl_c_exits_130_without_traceback() -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(10) == 130
         assert "Traceback" not in process.stderr.read()
+
+
+def test_markup_like_tag_is_shown_verbatim() -> None:
+    """A tag that looks like rich markup is printed as is, not parsed (no MarkupError)."""
+    done = cli("--emulator", "builds", "create", "--registry", "--tag", "[/oops] [bold]v1")
+    assert done.returncode == 0, done.stderr
+    assert "[/oops] [bold]v1" in done.stdout

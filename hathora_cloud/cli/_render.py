@@ -80,8 +80,8 @@ def show_builds(app: App, builds: Sequence[BuildV3]) -> None:
     table.add_column("FINISHED", no_wrap=True)
     for build in ordered:
         table.add_row(
-            build.build_id,
-            build.build_tag or "",
+            Text(build.build_id),
+            Text(build.build_tag or ""),
             _status(build),
             _size(build.image_size) if build.image_size else "",
             _when(build.created_at),
@@ -116,5 +116,6 @@ def show_build(app: App, build: BuildV3, *, with_upload_urls: bool = False) -> N
             ("Upload parts", f"{len(build.upload_parts)} of at most {_size(build.max_chunk_size)}")
         )
     for name, value in rows:
-        table.add_row(name, value)
+        # Server and user data (a tag like "[/x]") is text, never rich markup.
+        table.add_row(name, Text(value) if isinstance(value, str) else value)
     app.out.print(table)
