@@ -11,6 +11,7 @@ import inspect
 
 import anyio
 import attrs
+from yarl import URL
 
 from ._core import HathoraCloudCore
 from ._presigned import PartSpec, Transfer, UploadRetry, complete_upload, put_part
@@ -120,6 +121,11 @@ def plan_parts(build: CreatedBuildV3WithMultipartUrls, size: int) -> list[PartSp
     if numbers != list(range(1, expected + 1)):
         shown = numbers if len(numbers) <= 10 else f"{len(numbers)} parts"
         return _bad_plan(build, f"expected parts 1..{expected} for {size} bytes, got {shown}")
+    for part in ordered:
+        if not _usable_url(part.put_request_url):
+            return _bad_plan(build, f"part {part.part_number} has no absolute http(s) URL")
+    if not _usable_url(build.complete_upload_post_request_url):
+        return _bad_plan(build, "the completion URL is not an absolute http(s) URL")
     return [
         PartSpec(
             part.part_number,
@@ -129,6 +135,14 @@ def plan_parts(build: CreatedBuildV3WithMultipartUrls, size: int) -> list[PartSp
         )
         for part in ordered
     ]
+
+
+def _usable_url(url: str) -> bool:
+    try:
+        parsed = URL(url, encoded=True)
+        return parsed.scheme in ("http", "https") and bool(parsed.host) and parsed.port is not None
+    except ValueError:
+        return False
 
 
 def _bad_plan(build: CreatedBuildV3WithMultipartUrls, detail: str) -> UploadError:
