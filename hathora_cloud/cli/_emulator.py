@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..testing import FakeHathora, serve
 from ._app import log_delay
+from ._errors import UsageError
 
 __all__ = ("run_emulator",)
 
@@ -62,4 +63,7 @@ async def run_emulator(args: argparse.Namespace) -> int:
     except asyncio.CancelledError:
         if not terminated.is_set():
             raise  # Ctrl-C: asyncio.run turns this into KeyboardInterrupt, exit code 130
+    except (OSError, OverflowError) as error:  # port in use, bad --host or --port
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from error
     return 0

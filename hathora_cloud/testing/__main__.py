@@ -46,8 +46,14 @@ def main(argv: list[str] | None = None) -> None:
         "--log-line-delay", type=float, default=0.05, help="seconds between log lines"
     )
     args = parser.parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_until_stopped(args))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve_until_stopped(args))
+    except (OSError, OverflowError) as error:  # port in use, bad --host or --port
+        reason = getattr(error, "strerror", None) or str(error)
+        parser.exit(
+            2, f"{parser.prog}: error: cannot listen on {args.host}:{args.port}: {reason}\n"
+        )
 
 
 if __name__ == "__main__":
