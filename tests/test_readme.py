@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -50,3 +52,20 @@ async def test_first_screen_example_deploys(monkeypatch: pytest.MonkeyPatch) -> 
         main: Callable[[], Awaitable[None]] = namespace["main"]  # type: ignore[assignment]
         await main()
     assert any(line.startswith("built bld-") for line in printed), printed[-3:]
+
+
+def test_testing_your_code_example_runs_in_a_users_own_pytest(tmp_path: Path) -> None:
+    """The 'Testing your code' example passes as a user's own test file, without our conftest."""
+    (tmp_path / "test_user.py").write_text(_python_block_after("Testing your code"), "utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", "utf-8")
+    (tmp_path / "examples").symlink_to(_README.parent / "examples")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
