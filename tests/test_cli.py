@@ -217,3 +217,26 @@ def test_markup_like_tag_is_shown_verbatim() -> None:
     done = cli("--emulator", "builds", "create", "--registry", "--tag", "[/oops] [bold]v1")
     assert done.returncode == 0, done.stderr
     assert "[/oops] [bold]v1" in done.stdout
+
+
+@pytest.mark.parametrize("json_flag", [["--json"], []], ids=["json", "table"])
+def test_closed_stdout_exits_141_without_traceback(json_flag: list[str]) -> None:
+    """A reader that closed stdout early (`| head`) gives exit 141 and no traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HATHORA_")}
+    command = ["--emulator", "--quiet", *json_flag, "builds", "create", "--registry"]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "hathora_cloud.cli", *command],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr

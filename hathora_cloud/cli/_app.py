@@ -23,6 +23,13 @@ _LOG_DELAY_ENV = "HATHORA_CLOUD_EMULATOR_LOG_DELAY"
 _PIPE_WIDTH = 200
 
 
+class _Console(Console):
+    """A console that lets a closed stdout reach the CLI's one handler (rich would exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 class App:
     """The output channels and the core one command runs with.
 
@@ -35,7 +42,7 @@ class App:
     """
 
     def __init__(self, args: argparse.Namespace, core: HathoraCloudCore) -> None:
-        self.out = Console(highlight=False, width=None if sys.stdout.isatty() else _PIPE_WIDTH)
+        self.out = _Console(highlight=False, width=None if sys.stdout.isatty() else _PIPE_WIDTH)
         self.err = Console(stderr=True, highlight=False)
         self.json: bool = args.json
         self.quiet: bool = args.quiet

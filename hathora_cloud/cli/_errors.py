@@ -16,6 +16,7 @@ from ..errors import (
 
 __all__ = (
     "EXIT_API",
+    "EXIT_BROKEN_PIPE",
     "EXIT_BUILD_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
@@ -27,6 +28,8 @@ EXIT_BUILD_FAILED = 1
 EXIT_USAGE = 2
 EXIT_API = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""stdout was closed early; 128 + SIGPIPE, as a shell reports a process SIGPIPE ended."""
 
 _LINE_LIMIT = 300
 _HINTS = {

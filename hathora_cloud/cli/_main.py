@@ -16,7 +16,7 @@ from ..errors import HathoraError
 from . import _builds
 from ._app import App, configure_logging, open_app
 from ._emulator import run_emulator
-from ._errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, describe
+from ._errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, describe
 from ._parser import build_parser
 
 __all__ = ("run",)
@@ -96,6 +96,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted", ())
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # stdout closed early (say, `| head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
+        return EXIT_BROKEN_PIPE
     except (UsageError, _Reported) as error:
         if args.verbose:
             traceback.print_exc()

@@ -10,7 +10,8 @@ from .._version import __version__
 __all__ = ("build_parser",)
 
 _EPILOG = """\
-exit codes: 0 success, 1 the build failed, 2 usage error, 3 API or transport error, 130 interrupted
+exit codes: 0 success, 1 the build failed, 2 usage error, 3 API or transport error, 130 interrupted,
+141 stdout closed early
 
 example: hathora-cloud --emulator builds deploy examples/game-server"""
 
