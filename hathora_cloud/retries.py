@@ -93,6 +93,13 @@ SAFE_DEFAULT = RetryConfig(
 """The policy used when the caller gives no ``retry_config`` (see the module docstring)."""
 
 
+def _redacted(headers: Mapping[str, str] | None) -> str:
+    """Show header names only: a value may be a credential (an ``Authorization`` override)."""
+    if headers is None:
+        return "None"
+    return repr(dict.fromkeys(headers, "<redacted>"))
+
+
 @attrs.frozen(kw_only=True)
 class RequestOptions:
     """Per-call overrides of the core's settings.
@@ -109,7 +116,7 @@ class RequestOptions:
     retries: RetryConfig | None = None
     retry_codes: Sequence[str] | None = None
     server_url: str | None = None
-    headers: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = attrs.field(default=None, repr=_redacted)
 
 
 @attrs.frozen

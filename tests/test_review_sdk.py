@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import attrs
 import pytest
 
-from hathora_cloud import Err, HathoraCloudCore
+from hathora_cloud import Err, HathoraCloudCore, RequestOptions
 from hathora_cloud.errors import SDKValidationError, UploadError
 from hathora_cloud.funcs import builds_v3_get_build, builds_v3_upload_build
 from hathora_cloud.hooks import HookContext, HookResponse, Hooks
@@ -84,3 +84,11 @@ async def test_unusable_presigned_url_is_an_upload_error(put_url: str, complete_
         assert isinstance(result.error, UploadError)
         assert "SECRET" not in str(result.error)
         assert not fake.requests_for("UploadPart")
+
+
+def test_request_options_repr_hides_header_values() -> None:
+    """repr(RequestOptions) names the extra headers but never shows a value (a token override)."""
+    options = RequestOptions(headers={"Authorization": "Bearer SECRET-TOKEN"})
+    assert "SECRET-TOKEN" not in repr(options)
+    assert "Authorization" in repr(options)
+    assert "headers=None" in repr(RequestOptions())
