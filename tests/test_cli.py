@@ -240,3 +240,11 @@ def test_closed_stdout_exits_141_without_traceback(json_flag: list[str]) -> None
         os.close(write_end)
     assert done.returncode == 141, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_unusable_server_url_exits_2() -> None:
+    """A --server-url that is not an http(s) URL is input rejected before sending: exit 2."""
+    done = cli("--server-url", "api.hathora.dev", "builds", "list", token=TOKEN)
+    assert done.returncode == 2, done.stderr
+    assert "--server-url" in done.stderr
+    assert "Traceback" not in done.stderr

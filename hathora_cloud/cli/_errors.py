@@ -73,6 +73,8 @@ def describe(error: HathoraError, server_url: str) -> tuple[int, str]:
         return EXIT_BUILD_FAILED, message
     if isinstance(error, SDKValidationError):
         return EXIT_USAGE, message
+    if isinstance(error, InvalidRequestError):  # an unusable --server-url: nothing was sent
+        return EXIT_USAGE, _transport_line(error, message, server_url)
     if isinstance(error, HathoraCloudError):
         hint = _hint_for_status(error.status_code)
         return EXIT_API, f"{error.status_code}: {message} ({hint})"
