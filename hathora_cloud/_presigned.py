@@ -168,7 +168,8 @@ async def _retrying(
         if outcome.value is not None:
             return outcome.value
         elapsed = anyio.current_time() - started
-        wait = transfer.retry.wait(attempt, elapsed, outcome)
+        # A closed session (the core was closed) makes every further attempt fail the same way.
+        wait = None if transfer.session.closed else transfer.retry.wait(attempt, elapsed, outcome)
         logger.debug(
             "upload %s of build %s attempt %d failed: %s%s",
             what,

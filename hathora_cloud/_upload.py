@@ -16,7 +16,13 @@ from yarl import URL
 from ._core import HathoraCloudCore
 from ._presigned import PartSpec, Transfer, UploadRetry, complete_upload, put_part
 from ._upload_source import Source, open_source
-from .errors import InvalidRequestError, SDKValidationError, UploadBuildError, UploadError
+from .errors import (
+    InvalidRequestError,
+    RequestAbortedError,
+    SDKValidationError,
+    UploadBuildError,
+    UploadError,
+)
 from .funcs.builds_v3_create_build import builds_v3_create_build
 from .models import CreatedBuildV3WithMultipartUrls, CreateMultipartBuildParams
 from .result import Err, Result
@@ -101,8 +107,18 @@ async def _transfer(
     transfer = Transfer(session, source, build.build_id, options.timeout or core.timeout, retry)
     etags = await _send_parts(transfer, parts, concurrency, on_progress)
     if isinstance(etags, UploadError):
-        return etags
-    return await complete_upload(transfer, build.complete_upload_post_request_url, etags)
+        return _aborted(core) or etags
+    failure = await complete_upload(transfer, build.complete_upload_post_request_url, etags)
+    if failure is not None:
+        return _aborted(core) or failure
+    return None
+
+
+def _aborted(core: HathoraCloudCore) -> RequestAbortedError | None:
+    """The error for a failure caused by closing the core under the upload, if it was that."""
+    if core.closed:
+        return RequestAbortedError("the HathoraCloudCore was closed during the upload")
+    return None
 
 
 def plan_parts(build: CreatedBuildV3WithMultipartUrls, size: int) -> list[PartSpec] | UploadError:

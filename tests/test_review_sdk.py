@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 
+import anyio
 import attrs
 import pytest
 
 from hathora_cloud import Err, HathoraCloudCore, RequestOptions
-from hathora_cloud.errors import SDKValidationError, UploadError
+from hathora_cloud.errors import RequestAbortedError, SDKValidationError, UploadError
 from hathora_cloud.funcs import builds_v3_get_build, builds_v3_upload_build
 from hathora_cloud.hooks import HookContext, HookResponse, Hooks
-from hathora_cloud.testing import FakeHathora, make_tarball
+from hathora_cloud.testing import FakeHathora, FaultRule, make_tarball
 
 pytestmark = pytest.mark.anyio
 
@@ -92,3 +94,25 @@ def test_request_options_repr_hides_header_values() -> None:
     assert "SECRET-TOKEN" not in repr(options)
     assert "Authorization" in repr(options)
     assert "headers=None" in repr(RequestOptions())
+
+
+async def test_closing_the_core_mid_upload_is_request_aborted() -> None:
+    """Closing the core under an upload gives Err(RequestAbortedError) at once, no retry waits."""
+    tarball = make_tarball({"Dockerfile": "FROM x\n", "blob": os.urandom(1 << 20)})
+    async with FakeHathora(max_chunk_size=64 * 1024) as fake:
+        fake.inject(FaultRule.latency(0.05, operation="UploadPart"))
+        core = HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url)
+        async with anyio.create_task_group() as group:
+            results: list[object] = []
+
+            async def upload() -> None:
+                results.append(await builds_v3_upload_build(core, tarball))
+
+            group.start_soon(upload)
+            await anyio.sleep(0.1)
+            started = anyio.current_time()
+            await core.aclose()
+        assert anyio.current_time() - started < 0.4
+        [result] = results
+        assert isinstance(result, Err)
+        assert isinstance(result.error, RequestAbortedError)
