@@ -210,3 +210,13 @@ def test_invalid_rules_are_refused(kwargs: dict[str, float]) -> None:
     """Out-of-range probability or times raise ValueError."""
     with pytest.raises(ValueError, match="must be"):
         FaultRule(FaultKind.STATUS, **kwargs)  # type: ignore[arg-type]
+
+
+def test_misspelt_operation_is_refused() -> None:
+    """A rule for an unknown operation id raises ValueError instead of silently never firing."""
+    with pytest.raises(ValueError, match="unknown operation 'UploadParts'"):
+        FaultRule.status_code(503, operation="UploadParts")
+    from hathora_cloud.testing._app import _ROUTES
+
+    for _, _, _, name in _ROUTES:
+        FaultRule.drop(operation=name)  # every route's operation id is accepted

@@ -10,6 +10,27 @@ import attrs
 from ._state import FaultKind
 
 _STREAMING_OPERATIONS = frozenset({"RunBuild", "RunBuildRegistry"})
+OPERATIONS = frozenset(
+    {
+        "GetBuilds",
+        "CreateBuild",
+        "CreateBuildRegistry",
+        "GetBuild",
+        "DeleteBuild",
+        "RunBuild",
+        "RunBuildRegistry",
+        "UploadPart",
+        "CompleteUpload",
+        "SharePage",
+    }
+)
+"""Every operation id a rule can target (besides ``"*"``)."""
+
+
+def _check_operation(_: object, __: attrs.Attribute[str], value: str) -> None:
+    # A misspelt operation would never fire, and the user's test would pass without its fault.
+    if value != "*" and value not in OPERATIONS:
+        raise ValueError(f"unknown operation {value!r}; use '*' or one of {sorted(OPERATIONS)}")
 
 
 def _check_probability(_: object, __: attrs.Attribute[float], value: float) -> None:
@@ -32,7 +53,7 @@ class FaultRule:
 
     kind: FaultKind
     """What the fault does."""
-    operation: str = "*"
+    operation: str = attrs.field(default="*", validator=_check_operation)
     """Operation id to match (``"GetBuild"``, ``"UploadPart"``, ...) or ``"*"`` for every call."""
     status: int = 503
     """HTTP status for :attr:`FaultKind.STATUS` faults."""
