@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import math
 import os
 import ssl as _ssl
 import sys
@@ -37,8 +38,10 @@ _DEFAULT_USER_AGENT = (
 def _check_seconds(name: str, value: float | None, *, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise SDKValidationError(f"{name} must be a positive number of seconds", raw_value=value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise SDKValidationError(
+            f"{name} must be a positive, finite number of seconds", raw_value=value
+        )
 
 
 def bearer(token: str | None) -> str | None:

@@ -59,6 +59,8 @@ class _Request:
     headers: dict[str, str]
     data: bytes | None
     timeout: aiohttp.ClientTimeout
+    seconds: float
+    """The call's ``timeout``: one unary attempt, or reading a streaming route's error body."""
     policy: RetryPolicy
 
 
@@ -151,7 +153,9 @@ def _prepare(
     )
     timeout = options.timeout or core.timeout
     client_timeout = _client_timeout(timeout, core.stream_idle_timeout if stream else None)
-    request = _Request(op.method, base, url, route, headers or {}, data, client_timeout, policy)
+    request = _Request(
+        op.method, base, url, route, headers or {}, data, client_timeout, timeout, policy
+    )
     return request if headers is not None else _TokenNeeded(core, op, options, request)
 
 
@@ -328,7 +332,7 @@ async def _attempt(
             return response
         if stream:
             # An error answer on a streaming route may itself be endless: cap it, in time.
-            with anyio.fail_after(core.timeout):
+            with anyio.fail_after(request.seconds):
                 body = await read_capped(response)
         else:
             body = await response.read()

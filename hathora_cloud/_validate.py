@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,8 +37,14 @@ def check_input(
         return SDKValidationError("options must be a RequestOptions", raw_value=options)
     if options is not None and options.timeout is not None:
         timeout = options.timeout
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            return SDKValidationError("timeout must be a positive number", raw_value=timeout)
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not (0 < timeout < math.inf)
+        ):
+            return SDKValidationError(
+                "timeout must be a positive, finite number", raw_value=timeout
+            )
     if options is not None and options.retry_codes is not None:
         try:
             parse_codes(options.retry_codes)

@@ -126,7 +126,10 @@ def test_defaults_without_env() -> None:
     assert "token=unset" in repr(core)
 
 
-@pytest.mark.parametrize(("name", "value"), [("timeout", 0), ("stream_idle_timeout", -1.0)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("timeout", 0), ("stream_idle_timeout", -1.0), ("timeout", float("inf"))],
+)
 def test_constructor_rejects_bad_durations(name: str, value: float) -> None:
     """A non-positive timeout is refused when the core is built."""
     with pytest.raises(SDKValidationError, match=name):
@@ -363,6 +366,9 @@ INVALID: dict[str, Call] = {
     "int org_id": lambda core: builds_v3_get_builds(core, org_id=5),  # type: ignore[arg-type]
     "bad options": lambda core: builds_v3_get_builds(core, options={}),  # type: ignore[arg-type]
     "negative timeout": lambda core: builds_v3_get_builds(core, options=RequestOptions(timeout=-1)),
+    "infinite timeout": lambda core: builds_v3_get_builds(
+        core, options=RequestOptions(timeout=float("inf"))
+    ),
     "junk retry code": lambda core: builds_v3_get_builds(
         core, options=RequestOptions(retry_codes=("abc",))
     ),

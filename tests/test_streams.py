@@ -121,6 +121,26 @@ async def test_line_batches_continue_after_single_lines(server: RecordingServer)
     assert rest == ["b", "c", "d"]
 
 
+async def test_silent_error_body_on_run_is_bounded_by_the_call_timeout(
+    server: RecordingServer,
+) -> None:
+    """A run error whose body stalls is cut at the per-call timeout, not the core's."""
+
+    async def stalled(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=500, headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        await response.write(b"partial")
+        await asyncio.sleep(30)
+        return response
+
+    server.handler = routed(stalled)
+    async with core_for(server, timeout=60) as core:
+        options = RequestOptions(timeout=0.3, retries=RetryConfig(strategy="none"))
+        result = await asyncio.wait_for(builds_v3_run_build(core, "bld-1", options=options), 10)
+    assert isinstance(result, Err)
+    assert isinstance(result.error, RequestTimeoutError)
+
+
 async def test_normal_end_releases_connection(server: RecordingServer) -> None:
     """A stream read to its end returns its connection to the pool."""
     serve_log(server, [b"done\n"])

@@ -134,3 +134,24 @@ async def test_facade_upload_and_run_raises_build_failed(fake: FakeHathora) -> N
         assert waited.build_id == build.build_id
         with pytest.raises(BuildFailedError):
             await hathora.builds_v3.upload_and_run(BAD)
+
+
+async def test_a_raising_log_callback_propagates_and_frees_the_stream(fake: FakeHathora) -> None:
+    """An exception from on_log_line propagates unchanged and the log's connection is freed."""
+
+    class Stop(Exception):
+        pass
+
+    def on_line(line: str) -> None:
+        raise Stop(line)
+
+    async with HathoraCloudCore(
+        hathora_dev_token=fake.token, server_url=fake.url, connection_limit=1
+    ) as core:
+        with pytest.raises(Stop):
+            await builds_v3_upload_and_run(core, GOOD, on_log_line=on_line)
+        # One pooled connection: this only answers if the run stream gave it back.
+        follow_up = await builds_v3_wait_for_build(
+            core, next(iter(fake.builds)), poll_interval=0.01
+        )
+        assert isinstance(follow_up, Ok), follow_up

@@ -37,6 +37,10 @@ async def builds_v3_upload_and_run(
         build_tag: A version label of your own.
         on_log_line: A sync or async callable receiving each log line (terminator removed).
         on_progress: A sync or async callable receiving upload progress.
+
+    An exception raised by ``on_log_line`` or ``on_progress`` is the caller's own: it stops the
+    work at once (the upload is abandoned before completion, or the log stream is closed) and
+    propagates unchanged instead of becoming an ``Err``.
         concurrency: How many parts are uploaded at once.
         org_id: The ``orgId`` query parameter; defaults to the core's.
         options: Per-call overrides (timeout, retries, server URL, headers).
