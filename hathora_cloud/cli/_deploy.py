@@ -18,6 +18,7 @@ __all__ = ("builds_deploy", "builds_upload")
 async def builds_upload(app: App, args: argparse.Namespace) -> int:
     """Upload a directory or ``.tgz`` as a new build, showing a progress bar; do not run it."""
     with LiveDisplay(app) as display:
+        display.announce(args.path)
         result = await builds_v3_upload_build(
             app.core, args.path, build_tag=args.tag, on_progress=display.on_progress
         )
@@ -28,6 +29,7 @@ async def builds_upload(app: App, args: argparse.Namespace) -> int:
 async def builds_deploy(app: App, args: argparse.Namespace) -> int:
     """Upload, run with the live log, and show the final build; exit code 1 if it failed."""
     with LiveDisplay(app) as display:
+        display.announce(args.path)
         result = await builds_v3_upload_and_run(
             app.core,
             args.path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -10,10 +11,11 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
 from rich.text import Text
 
@@ -36,6 +38,16 @@ def _human(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"
+
+
+class _BinarySpeedColumn(ProgressColumn):
+    """Transfer speed in the same binary units as the sizes beside it (rich's is decimal)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(
+            "?" if speed is None else f"{_human(int(speed))}/s", style="progress.data.speed"
+        )
 
 
 class LiveDisplay:
@@ -65,6 +77,11 @@ class LiveDisplay:
     ) -> None:
         self._stop_bar()
 
+    def announce(self, path: str) -> None:
+        """Say that a directory is being packed: a big one takes seconds before the bar starts."""
+        if os.path.isdir(path):
+            self._app.note(f"Packing {path} (honouring .dockerignore)…")
+
     def on_progress(self, progress: UploadProgress) -> None:
         """Advance the bar (the SDK's ``on_progress`` callback)."""
         if self._upload_done:
@@ -92,7 +109,7 @@ class LiveDisplay:
             TextColumn("Uploading"),
             BarColumn(),
             DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
+            _BinarySpeedColumn(),
             TimeRemainingColumn(),
             console=self._app.err,
         )
