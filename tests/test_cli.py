@@ -141,7 +141,7 @@ def test_connection_error_exits_3() -> None:
 
 
 def test_deploy_game_server_through_a_pipe() -> None:
-    """Deploying the example succeeds; stdout is JSON, stderr has the log but no bar or escapes."""
+    """Deploying the example succeeds; stdout is JSON, stderr has the notes and log, no escapes."""
     done = cli(
         "--emulator", "--json", "builds", "deploy", str(EXAMPLES / "game-server"), "--tag", "v1"
     )
@@ -149,6 +149,7 @@ def test_deploy_game_server_through_a_pipe() -> None:
     assert (build["status"], build["buildTag"]) == ("succeeded", "v1")
     assert build["imageSize"] > 0
     assert "Successfully built" in done.stderr
+    assert f"Packing {EXAMPLES / 'game-server'}" in done.stderr
     assert "\x1b" not in done.stderr
     assert "\r" not in done.stderr
 
