@@ -47,7 +47,7 @@ def _check_times(_: object, __: attrs.Attribute[int | None], value: int | None) 
 class FaultRule:
     """One injected fault: what to do, to which operation, and how often.
 
-    Build rules with the class methods (:meth:`status`, :meth:`latency`, :meth:`drop`,
+    Build rules with the class methods (:meth:`status_code`, :meth:`latency`, :meth:`drop`,
     :meth:`cut_stream`, :meth:`malformed_json`) rather than the constructor.
     """
 
