@@ -24,11 +24,10 @@ def check_input(
     options: object,
 ) -> SDKValidationError | None:
     for name, value in (path or {}).items():
-        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
         if not isinstance(value, str) or not value:
-            return SDKValidationError(f"{snake} must be a non-empty string", raw_value=value)
+            return SDKValidationError(f"{_snake(name)} must be a non-empty string", raw_value=value)
         if not _encodable(value):
-            return SDKValidationError(f"{snake} is not valid Unicode", raw_value=value)
+            return SDKValidationError(f"{_snake(name)} is not valid Unicode", raw_value=value)
     if org_id is not None and not isinstance(org_id, str):
         return SDKValidationError("org_id must be a string or None", raw_value=org_id)
     if org_id is not None and not _encodable(org_id):
@@ -53,6 +52,11 @@ def check_input(
     if op.body_type is not None:
         return check_body(op.body_type, body)
     return None
+
+
+def _snake(name: str) -> str:
+    """The Python name of a wire parameter (``buildId`` -> ``build_id``), for messages."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def _encodable(value: str) -> bool:
