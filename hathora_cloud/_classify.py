@@ -39,7 +39,7 @@ BODY_LIMIT = 1 << 20
 T = TypeVar("T")
 
 
-@attrs.frozen
+@attrs.define
 class Reply:
     """A complete (non-streamed) reply: status, headers, media type and body."""
 

@@ -50,8 +50,10 @@ logger = logging.getLogger("hathora_cloud")
 _NO_CONTENT_TYPE = ("Content-Type",)
 
 
-@attrs.frozen
+@attrs.define
 class _Request:
+    """One prepared request (a plain, unfrozen record: it is built on every call)."""
+
     method: str
     base: str
     url: str
