@@ -31,7 +31,22 @@ from .errors import (
 )
 from .result import CallMeta, Err, Ok, Result
 
-__all__ = ("NotSent", "Reply", "error_for", "read_capped", "structure_reply", "transport_error")
+__all__ = (
+    "CONNECTION_FAILURES",
+    "TIMEOUTS",
+    "NotSent",
+    "Reply",
+    "error_for",
+    "read_capped",
+    "structure_reply",
+    "transport_error",
+)
+
+# Before 3.11 asyncio.TimeoutError and the builtin (raised by anyio) are different classes.
+TIMEOUTS = (asyncio.TimeoutError, TimeoutError, aiohttp.ServerTimeoutError)
+"""Exceptions meaning a deadline passed (unary timeout, idle stream, idle upload)."""
+CONNECTION_FAILURES = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)
+"""Exceptions meaning the connection failed or the peer went away (check TIMEOUTS first)."""
 
 BODY_LIMIT = 1 << 20
 """The most bytes of an error body that are read (an error answer may itself be endless)."""
@@ -77,8 +92,7 @@ def transport_error(core: HathoraCloudCore, exc: Exception) -> HathoraError:
         return RequestAbortedError("the HathoraCloudCore was closed during the request")
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return NotSent(f"timed out connecting to the server: {exc}")
-    # Before 3.11 asyncio.TimeoutError and the builtin (raised by anyio) are different classes.
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ServerTimeoutError)):
+    if isinstance(exc, TIMEOUTS):
         return RequestTimeoutError("the request timed out")
     if isinstance(exc, aiohttp.ClientSSLError):
         return NotSent(f"TLS failed (check the ssl option or CA bundle): {exc}", permanent=True)
@@ -86,7 +100,7 @@ def transport_error(core: HathoraCloudCore, exc: Exception) -> HathoraError:
         return NotSent(f"cannot connect to the server: {exc}")
     if isinstance(exc, aiohttp.InvalidURL):
         return InvalidRequestError(f"invalid request URL: {exc}")
-    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)):
+    if isinstance(exc, CONNECTION_FAILURES):
         return HTTPConnectionError(f"the connection failed: {exc}")
     return UnexpectedClientError(f"unexpected HTTP client error: {exc!r}")
 

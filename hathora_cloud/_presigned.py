@@ -19,7 +19,7 @@ import anyio
 import attrs
 from yarl import URL
 
-from ._classify import read_capped
+from ._classify import CONNECTION_FAILURES, TIMEOUTS, read_capped
 from ._upload_source import Source
 from .errors import UploadError, parse_retry_after
 from .retries import BackoffStrategy, RetryConfig
@@ -289,11 +289,11 @@ def _transport_outcome(exc: Exception, url: str) -> _Outcome:
     text = text.replace(url, safe_url(url))
     if query:
         text = text.replace(query, "<redacted>")
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ServerTimeoutError)):
+    if isinstance(exc, TIMEOUTS):
         return _Outcome(reason="timed out waiting for the storage service", retryable=True)
     if isinstance(exc, aiohttp.InvalidURL):
         return _Outcome(reason=f"invalid presigned URL {safe_url(url)}")
-    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)):
+    if isinstance(exc, CONNECTION_FAILURES):
         return _Outcome(
             reason=f"the connection failed: {text or type(exc).__name__}", retryable=True
         )

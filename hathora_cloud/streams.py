@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from ._classify import CONNECTION_FAILURES, TIMEOUTS
 from ._lines import LineSplitter
 from .errors import (
     HathoraError,
@@ -182,8 +183,8 @@ class BuildLogStream:
             return exc
         if self._aborted:
             return RequestAbortedError("the log stream was closed because its core was closed")
-        if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ServerTimeoutError)):
+        if isinstance(exc, TIMEOUTS):
             return RequestTimeoutError("the build log stream was silent past stream_idle_timeout")
-        if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, OSError)):
+        if isinstance(exc, CONNECTION_FAILURES):
             return HTTPConnectionError(f"the build log stream was interrupted: {exc}")
         return UnexpectedClientError(f"unexpected error while reading the build log: {exc!r}")
