@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import math
 import os
 import ssl as _ssl
 import sys
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import aiohttp
 
+from . import _checks
+from ._body import DEFAULT_MAX_RESPONSE_BYTES
 from ._version import __version__
 from .errors import InvalidRequestError, SDKValidationError
+from .hooks import Hooks
 from .retries import RetryConfig
 
-if TYPE_CHECKING:
-    from .hooks import Hooks
-    from .streams import BuildLogStream
-
-__all__ = ("DEFAULT_SERVER_URL", "HathoraCloudCore", "TokenSource")
+__all__ = ("DEFAULT_SERVER_URL", "Abortable", "HathoraCloudCore", "TokenSource")
 
 DEFAULT_SERVER_URL = "https://api.hathora.dev"
 TokenSource = str | Callable[[], Awaitable[str]] | Callable[[], str]
@@ -35,13 +33,23 @@ _DEFAULT_USER_AGENT = (
 )
 
 
-def _check_seconds(name: str, value: float | None, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-        raise SDKValidationError(
-            f"{name} must be a positive, finite number of seconds", raw_value=value
-        )
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def _token_problem(token: object) -> SDKValidationError | None:
+    if token is None or isinstance(token, str) or callable(token):
+        return None
+    # Never echo the value: it may be the token itself.
+    return SDKValidationError("hathora_dev_token must be a string or a callable returning one")
+
+
+def _ssl_problem(value: object) -> SDKValidationError | None:
+    if value is None or isinstance(value, (_ssl.SSLContext, str, bool)):
+        return None
+    return SDKValidationError(
+        "ssl must be an ssl.SSLContext, a CA bundle path, a bool or None", raw_value=value
+    )
 
 
 def bearer(token: str | None) -> str | None:
@@ -51,10 +59,10 @@ def bearer(token: str | None) -> str | None:
     return token if token[:7].lower() == "bearer " else "Bearer " + token
 
 
-def _is_hooks(value: object) -> bool:
-    from .hooks import Hooks
+class Abortable(Protocol):
+    """What the core closes with itself: its open log streams."""
 
-    return isinstance(value, Hooks)
+    def _abort(self) -> None: ...
 
 
 class HathoraCloudCore:
@@ -68,8 +76,11 @@ class HathoraCloudCore:
         hathora_dev_token: The developer token, or a callable (async or not) returning it, called
             once per call (rotate tokens there). Falls back to
             the ``HATHORA_TOKEN`` environment variable. Sent as ``Authorization: Bearer ...`` to the
-            API only, never to presigned upload URLs; never shown in ``repr`` or logs.
+            API only, never to presigned upload URLs; never shown in ``repr`` or logs. With no
+            token at all, every call returns ``Err(SDKValidationError)`` and sends nothing
+            (unless ``options.headers`` carries an ``Authorization`` of its own).
         org_id: The default ``orgId`` query parameter (``HATHORA_ORG_ID``); omitted when ``None``.
+        app_id: The default application of DeploymentsV3 calls (``HATHORA_APP_ID``).
         server_url: The API base URL (``HATHORA_CLOUD_ENDPOINT``, else ``https://api.hathora.dev``).
         timeout: Seconds one attempt of a unary call may take, connect to last body byte.
         stream_idle_timeout: Longest silence, in seconds, tolerated on an open log stream; streams
@@ -84,6 +95,11 @@ class HathoraCloudCore:
         trust_env: Honour ``HTTP(S)_PROXY``/``NO_PROXY`` and ``.netrc`` like curl does.
         connection_limit: The most connections open at once (0 for no limit).
         connection_limit_per_host: The most connections open at once to one host (0: no limit).
+        max_response_bytes: The largest decoded JSON success body accepted (default 48 MiB,
+            room for a 100,000-build page); a bigger one is ``Err(ResponseValidationError)``.
+
+    Raises:
+        SDKValidationError: An argument has the wrong type or value (the token is never shown).
     """
 
     def __init__(
@@ -91,6 +107,7 @@ class HathoraCloudCore:
         *,
         hathora_dev_token: TokenSource | None = None,
         org_id: str | None = None,
+        app_id: str | None = None,
         server_url: str | None = None,
         timeout: float = 60.0,
         stream_idle_timeout: float = 600.0,
@@ -103,18 +120,34 @@ class HathoraCloudCore:
         trust_env: bool = False,
         connection_limit: int = 100,
         connection_limit_per_host: int = 0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        _check_seconds("timeout", timeout)
-        _check_seconds("stream_idle_timeout", stream_idle_timeout)
-        if retry_config is not None and not isinstance(retry_config, RetryConfig):
-            raise SDKValidationError("retry_config must be a RetryConfig", raw_value=retry_config)
-        if hooks is not None and not _is_hooks(hooks):
-            raise SDKValidationError("hooks must be a hathora_cloud.hooks.Hooks", raw_value=hooks)
+        _checks.require(
+            _checks.first(
+                _token_problem(hathora_dev_token),
+                _checks.text("org_id", org_id, optional=True, empty=True),
+                _checks.text("app_id", app_id, optional=True),
+                _checks.text("server_url", server_url, optional=True),
+                _checks.seconds("timeout", timeout),
+                _checks.seconds("stream_idle_timeout", stream_idle_timeout),
+                _checks.instance("retry_config", retry_config, RetryConfig, optional=True),
+                _checks.instance("session", session, aiohttp.ClientSession, optional=True),
+                _checks.text("user_agent", user_agent, optional=True),
+                _checks.instance("hooks", hooks, Hooks, optional=True),
+                _checks.http_url("proxy", proxy, optional=True),
+                _ssl_problem(ssl),
+                _checks.instance("trust_env", trust_env, bool),
+                _checks.integer("connection_limit", connection_limit, minimum=0),
+                _checks.integer("connection_limit_per_host", connection_limit_per_host, minimum=0),
+                _checks.integer("max_response_bytes", max_response_bytes, minimum=1),
+            )
+        )
         token = (
             hathora_dev_token if hathora_dev_token is not None else os.environ.get("HATHORA_TOKEN")
         )
         self._token: TokenSource | None = token or None
-        self.org_id: str | None = org_id if org_id is not None else os.environ.get("HATHORA_ORG_ID")
+        self.org_id: str | None = org_id if org_id is not None else _env("HATHORA_ORG_ID")
+        self.app_id: str | None = app_id if app_id is not None else _env("HATHORA_APP_ID")
         url = server_url or os.environ.get("HATHORA_CLOUD_ENDPOINT") or DEFAULT_SERVER_URL
         self.server_url: str = url.rstrip("/")
         self.timeout = float(timeout)
@@ -123,6 +156,7 @@ class HathoraCloudCore:
         self.user_agent = user_agent or _DEFAULT_USER_AGENT
         self.hooks = hooks
         self.proxy = proxy
+        self.max_response_bytes = max_response_bytes
         self._ssl = ssl
         self._trust_env = trust_env
         self._limits = (connection_limit, connection_limit_per_host)
@@ -130,8 +164,9 @@ class HathoraCloudCore:
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self._streams: weakref.WeakSet[BuildLogStream] = weakref.WeakSet()
-        # Request headers per operation shape, when the token is fixed (see _http._fixed_headers).
+        self._closed_event = asyncio.Event()
+        self._streams: weakref.WeakSet[Abortable] = weakref.WeakSet()
+        # Request headers per operation shape, when the token is fixed (see _request.prepare).
         self._header_cache: dict[tuple[str, bool, str, str | None], dict[str, str]] = {}
 
     def __repr__(self) -> str:
@@ -165,6 +200,7 @@ class HathoraCloudCore:
         if self._closed:
             return
         self._closed = True
+        self._closed_event.set()
         for stream in list(self._streams):
             stream._abort()
         session, self._session = self._session, None
@@ -185,7 +221,10 @@ class HathoraCloudCore:
         loop = asyncio.get_running_loop()
         session = self._session
         if session is None:
-            session = self._session = self._new_session()
+            try:
+                session = self._session = self._new_session()
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                raise InvalidRequestError(f"cannot set up TLS from the ssl option: {exc}") from None
             self._loop = loop
         elif self._loop is not None and self._loop is not loop:
             raise InvalidRequestError(

@@ -1,4 +1,4 @@
-"""One declarative description per API operation; the request path in ``_http`` reads nothing else.
+"""One declarative description per API operation: all the request layer (``_request``) reads.
 
 Adding an operation means adding an :class:`Operation` here and a short coroutine in ``funcs/``.
 """
@@ -39,6 +39,11 @@ class Operation(Generic[T]):
         response_type: The model a JSON success body is structured into (``None`` for streams).
         body_type: The model of the JSON request body, ``None`` when there is no body.
         idempotent: Whether repeating the request cannot duplicate work on the server.
+        query: The optional query parameters, in the order they are sent (``None`` values
+            are left out, an empty string is sent as ``name=``).
+        org_scoped: Whether the ``orgId`` query parameter applies (from the call or the core).
+        path_defaults: Path parameters that fall back to a core attribute when the call gives
+            none (``{"appId": "app_id"}``).
     """
 
     operation_id: str
@@ -50,6 +55,9 @@ class Operation(Generic[T]):
     response_type: type[T] | None
     body_type: type[object] | None = None
     idempotent: bool = False
+    query: tuple[str, ...] = ()
+    org_scoped: bool = True
+    path_defaults: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_stream(self) -> bool:

@@ -56,7 +56,17 @@ _EMPTY_HEADERS: Mapping[str, str] = {}
 
 
 class HathoraError(Exception):
-    """Base class of every error the SDK produces on purpose."""
+    """Base class of every error the SDK produces on purpose.
+
+    Attributes:
+        build_id: The build an upload, run, wait or deploy flow was working on when this error
+            happened (``None`` outside those flows, or before the build existed).
+        build_deleted: Whether the flow deleted that build on the way out (it created the
+            build itself and the upload never finished); ``False`` means it is still there.
+    """
+
+    build_id: str | None = None
+    build_deleted: bool = False
 
     @property
     def message(self) -> str:
@@ -193,6 +203,7 @@ class UploadError(HathoraError):
     """A part upload or the upload's completion failed for good.
 
     Attributes:
+        build_id: The build whose upload failed.
         part_number: The 1-based part that failed, or ``None`` for the completion step.
         attempts: How many attempts were made.
         status_code: The last HTTP status seen, when there was a response.
@@ -205,16 +216,18 @@ class UploadError(HathoraError):
         part_number: int | None,
         attempts: int,
         status_code: int | None = None,
+        build_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.part_number = part_number
         self.attempts = attempts
         self.status_code = status_code
+        self.build_id = build_id
 
     def __repr__(self) -> str:
         return (
-            f"UploadError(part_number={self.part_number}, attempts={self.attempts}, "
-            f"message={self.message!r})"
+            f"UploadError(build_id={self.build_id!r}, part_number={self.part_number}, "
+            f"attempts={self.attempts}, message={self.message!r})"
         )
 
 
@@ -230,6 +243,7 @@ class BuildFailedError(HathoraError):
         super().__init__(message)
         self.build = build
         self.log_tail = log_tail
+        self.build_id = build.build_id
 
 
 OperationError: TypeAlias = (

@@ -1,34 +1,47 @@
-"""Retry configuration and the policy that decides whether, and how long, to wait before retrying.
+"""Retry and per-call configuration: ``RetryConfig``, ``BackoffStrategy`` and ``RequestOptions``.
 
-Two shapes, as in the TypeScript SDK but in **seconds**:
+The TypeScript SDK's shapes, in **seconds**:
 
 * ``RetryConfig(strategy="backoff", ...)`` retries every operation on the retry codes (and on
   connection errors when ``retry_connection_errors``), until ``max_elapsed_time`` runs out.
 * ``RetryConfig(strategy="none")`` never retries.
 
-With no ``retry_config`` at all the SDK applies a *safe default*: at most 3 attempts within 30 s;
-``GET``/``DELETE`` retry on the codes and on connection errors; ``POST`` retries only on 429 and on
-failures where the request provably never reached the server (connection refused, DNS); a run
-stream is never retried once its response began.
+With no ``retry_config`` at all the SDK applies a *safe default* (``API_RETRY``): at most 3
+attempts within 30 s; ``GET``/``DELETE`` retry on the codes and on connection errors; ``POST``
+retries only on 429 and on failures where the request provably never reached the server (connection
+refused, DNS); a run stream is never retried once its response began. Presigned upload requests
+(part PUTs and the completion) default to ``UPLOAD_RETRY``: 5 attempts within 5 minutes. One engine
+(``hathora_cloud._retry``) applies all of them; ``hathora_cloud.testing.set_testing`` makes its
+waits zero in tests.
+
+Every field is checked when the object is built: a bad value raises ``SDKValidationError`` (a
+``ValueError``).
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import attrs
 
-__all__ = ("DEFAULT_RETRY_CODES", "BackoffStrategy", "RequestOptions", "RetryConfig")
+from . import _checks
+from .errors import SDKValidationError
+
+__all__ = (
+    "API_RETRY",
+    "DEFAULT_RETRY_CODES",
+    "UPLOAD_RETRY",
+    "BackoffStrategy",
+    "RequestOptions",
+    "RetryConfig",
+    "parse_codes",
+)
 
 DEFAULT_RETRY_CODES: tuple[str, ...] = ("429", "500", "502", "503", "504")
 """The statuses retried unless a call names its own."""
 
-
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value!r}")
+_seconds = _checks.as_validator(_checks.seconds)
 
 
 @attrs.frozen(kw_only=True)
@@ -41,28 +54,21 @@ class BackoffStrategy:
     still capped at ``max_interval``.
     """
 
-    initial_interval: float = attrs.field(default=0.5, validator=_positive)
+    initial_interval: float = attrs.field(default=0.5, validator=_seconds)
     """The first wait, in seconds."""
-    max_interval: float = attrs.field(default=60.0, validator=_positive)
+    max_interval: float = attrs.field(default=60.0, validator=_seconds)
     """The longest single wait, in seconds (``Retry-After`` included)."""
-    exponent: float = attrs.field(default=1.5, validator=_positive)
+    exponent: float = attrs.field(
+        default=1.5, validator=_checks.as_validator(_checks.number, positive=True)
+    )
     """The growth factor of the wait between retries."""
-    max_elapsed_time: float = attrs.field(default=3600.0, validator=_positive)
+    max_elapsed_time: float = attrs.field(default=3600.0, validator=_seconds)
     """No retry starts once this many seconds have passed since the first attempt."""
 
-    def delay(self, retry_index: int, retry_after: float | None = None) -> float:
-        """Return the wait before retry number ``retry_index`` (0-based), in seconds."""
-        if retry_after is not None:
-            # Never sooner than the server asked, a little later: clients told the same moment
-            # spread out instead of returning together.
-            base = min(retry_after, self.max_interval)
-            return min(base + random.random() * min(0.1 * base, 1.0), self.max_interval)
-        try:
-            grown = self.initial_interval * self.exponent**retry_index
-        except OverflowError:  # after enough retries exponent**n no longer fits a float
-            grown = self.max_interval
-        base = min(grown, self.max_interval)
-        return base * (0.5 + random.random() / 2)
+
+def _strategy(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if value not in ("backoff", "none"):
+        raise SDKValidationError('strategy must be "backoff" or "none"', raw_value=value)
 
 
 @attrs.frozen(kw_only=True)
@@ -76,21 +82,64 @@ class RetryConfig:
         max_attempts: An optional cap on attempts, on top of ``backoff.max_elapsed_time``.
     """
 
-    strategy: Literal["backoff", "none"] = attrs.field(
-        default="backoff", validator=attrs.validators.in_(("backoff", "none"))
+    strategy: Literal["backoff", "none"] = attrs.field(default="backoff", validator=_strategy)
+    backoff: BackoffStrategy = attrs.field(
+        factory=BackoffStrategy,
+        validator=_checks.as_validator(_checks.instance, cls=BackoffStrategy),
     )
-    backoff: BackoffStrategy = attrs.field(factory=BackoffStrategy)
-    retry_connection_errors: bool = True
-    max_attempts: int | None = None
+    retry_connection_errors: bool = attrs.field(
+        default=True, validator=_checks.as_validator(_checks.instance, cls=bool)
+    )
+    max_attempts: int | None = attrs.field(
+        default=None, validator=_checks.as_validator(_checks.integer, minimum=1, optional=True)
+    )
 
 
-SAFE_DEFAULT = RetryConfig(
+API_RETRY = RetryConfig(
     backoff=BackoffStrategy(
         initial_interval=0.5, max_interval=10.0, exponent=2.0, max_elapsed_time=30.0
     ),
     max_attempts=3,
 )
-"""The policy used when the caller gives no ``retry_config`` (see the module docstring)."""
+"""The safe default of API calls when no ``retry_config`` is given (see the module docstring)."""
+
+UPLOAD_RETRY = RetryConfig(
+    backoff=BackoffStrategy(
+        initial_interval=0.5, max_interval=10.0, exponent=2.0, max_elapsed_time=300.0
+    ),
+    max_attempts=5,
+)
+"""The default of presigned part uploads and the completion: 5 attempts within 5 minutes."""
+
+
+def parse_codes(codes: Sequence[str | int]) -> tuple[frozenset[int], frozenset[int]]:
+    """Split ``("429", "5XX")`` into exact statuses and status families (hundreds digits).
+
+    Raises:
+        SDKValidationError: An entry is neither a status (100-599) nor an ``NXX`` family.
+    """
+    if isinstance(codes, (str, bytes)) or not isinstance(codes, Sequence):
+        raise SDKValidationError('retry_codes must be a sequence such as ("429", "5XX")')
+    exact: set[int] = set()
+    families: set[int] = set()
+    for code in codes:
+        text = str(code).strip().upper() if isinstance(code, (str, int)) else ""
+        if len(text) == 3 and text[0] in "12345" and text[1:] == "XX":
+            families.add(int(text[0]))
+        elif text.isascii() and text.isdigit() and 100 <= int(text) <= 599:
+            exact.add(int(text))
+        else:
+            raise SDKValidationError(
+                f"retry_codes: not a status code or range: {code!r}", raw_value=code
+            )
+    return frozenset(exact), frozenset(families)
+
+
+def _codes(
+    _: object, attribute: attrs.Attribute[Sequence[str] | None], value: Sequence[str] | None
+) -> None:
+    if value is not None:
+        parse_codes(value)
 
 
 def _redacted(headers: Mapping[str, str] | None) -> str:
@@ -102,84 +151,31 @@ def _redacted(headers: Mapping[str, str] | None) -> str:
 
 @attrs.frozen(kw_only=True)
 class RequestOptions:
-    """Per-call overrides of the core's settings.
+    """Per-call overrides of the core's settings (checked when built).
 
     Args:
-        timeout: Seconds one attempt of a unary call may take.
+        timeout: Seconds one attempt of a unary call may take (a positive, finite number).
         retries: The retry configuration for this call.
         retry_codes: Statuses to retry, such as ``("429", "5XX")``.
-        server_url: The base URL for this call only.
+        server_url: The base URL for this call only (one that is not an absolute http(s) URL
+            makes the call return ``Err(InvalidRequestError)``, like the core's).
         headers: Extra request headers; they override the SDK's own, ``Authorization`` included.
+            Values are treated as secrets: never shown in ``repr``, errors or logs.
     """
 
-    timeout: float | None = None
-    retries: RetryConfig | None = None
-    retry_codes: Sequence[str] | None = None
-    server_url: str | None = None
-    headers: Mapping[str, str] | None = attrs.field(default=None, repr=_redacted)
-
-
-@attrs.frozen
-class RetryPolicy:
-    """The resolved policy of one call (private machinery; built by the request path)."""
-
-    config: RetryConfig
-    codes: frozenset[int]
-    families: frozenset[int]
-    is_safe_default: bool
-    idempotent: bool
-
-    @classmethod
-    def resolve(
-        cls,
-        config: RetryConfig | None,
-        codes: Sequence[str] | None,
-        *,
-        idempotent: bool,
-    ) -> RetryPolicy:
-        """Combine the call's and the core's settings into one policy."""
-        exact, families = parse_codes(codes if codes is not None else DEFAULT_RETRY_CODES)
-        return cls(config or SAFE_DEFAULT, exact, families, config is None, idempotent)
-
-    def retries_status(self, status: int) -> bool:
-        """Whether a response with ``status`` may be retried."""
-        if self.config.strategy == "none":
-            return False
-        if not (status in self.codes or status // 100 in self.families):
-            return False
-        return self.idempotent or not self.is_safe_default or status == 429
-
-    def retries_connection_error(self, *, reached_server: bool) -> bool:
-        """Whether a failed connection may be retried (``reached_server``: bytes may have left)."""
-        if self.config.strategy == "none" or not self.config.retry_connection_errors:
-            return False
-        return self.idempotent or not self.is_safe_default or not reached_server
-
-    def may_retry(self, attempts: int, elapsed: float) -> bool:
-        """Whether another attempt fits the attempt cap and the elapsed-time budget."""
-        cap = self.config.max_attempts
-        if cap is not None and attempts >= cap:
-            return False
-        return elapsed < self.config.backoff.max_elapsed_time
-
-    def delay(self, retry_index: int, retry_after: float | None, elapsed: float) -> float | None:
-        """Return the wait before the next attempt, or ``None`` if it would overrun the budget."""
-        wait = self.config.backoff.delay(retry_index, retry_after)
-        if elapsed + wait > self.config.backoff.max_elapsed_time:
-            return None
-        return wait
-
-
-def parse_codes(codes: Sequence[str | int]) -> tuple[frozenset[int], frozenset[int]]:
-    """Split ``("429", "5XX")`` into exact statuses and status families (hundreds digits)."""
-    exact: set[int] = set()
-    families: set[int] = set()
-    for code in codes:
-        text = str(code).strip().upper()
-        if len(text) == 3 and text[0] in "12345" and text[1:] == "XX":
-            families.add(int(text[0]))
-        elif text.isdigit() and 100 <= int(text) <= 599:
-            exact.add(int(text))
-        else:
-            raise ValueError(f"not a status code or range: {code!r}")
-    return frozenset(exact), frozenset(families)
+    timeout: float | None = attrs.field(
+        default=None, validator=_checks.as_validator(_checks.seconds, optional=True)
+    )
+    retries: RetryConfig | None = attrs.field(
+        default=None,
+        validator=_checks.as_validator(_checks.instance, cls=RetryConfig, optional=True),
+    )
+    retry_codes: Sequence[str] | None = attrs.field(default=None, validator=_codes)
+    server_url: str | None = attrs.field(
+        default=None, validator=_checks.as_validator(_checks.text, optional=True)
+    )
+    headers: Mapping[str, str] | None = attrs.field(
+        default=None,
+        repr=_redacted,
+        validator=_checks.as_validator(_checks.headers, optional=True),
+    )

@@ -4,14 +4,18 @@ It wraps the standalone functions exactly as the TypeScript SDK's ``HathoraCloud
 
     async with HathoraCloud(hathora_dev_token="...") as hathora:
         build = await hathora.builds_v3.get_build("bld-...")
+
+Each method is derived from its standalone function (:func:`_raising`), so it has the very same
+parameters and cannot drift from it; it returns ``result.unwrap()``.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ._core import HathoraCloudCore
-from ._upload_source import UploadSource
 from .funcs.builds_v3_create_build import builds_v3_create_build
 from .funcs.builds_v3_create_build_registry import builds_v3_create_build_registry
 from .funcs.builds_v3_delete_build import builds_v3_delete_build
@@ -22,160 +26,51 @@ from .funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
 from .funcs.builds_v3_upload_and_run import builds_v3_upload_and_run
 from .funcs.builds_v3_upload_build import builds_v3_upload_build
 from .funcs.builds_v3_wait_for_build import builds_v3_wait_for_build
-from .models import (
-    BuildsV3Page,
-    BuildV3,
-    CreateBuildV3Params,
-    CreatedBuildV3WithMultipartUrls,
-    CreateMultipartBuildParams,
-    DeletedBuild,
-    RegistryConfig,
-)
-from .retries import RequestOptions
-from .streams import BuildLogStream
-from .uploads import LogLineCallback, ProgressCallback
+from .result import Err, Ok
 
 __all__ = ("BuildsV3", "HathoraCloud")
 
+P = ParamSpec("P")
+T = TypeVar("T")
 
-class BuildsV3:
-    """The BuildsV3 operations; each returns its value or raises a ``HathoraError``."""
+
+class _Group:
+    """One API group of the facade, bound to its core."""
 
     def __init__(self, core: HathoraCloudCore) -> None:
         self._core = core
 
-    async def get_builds(
-        self, *, org_id: str | None = None, options: RequestOptions | None = None
-    ) -> BuildsV3Page:
-        """List the organization's builds; see :func:`builds_v3_get_builds`."""
-        return (await builds_v3_get_builds(self._core, org_id=org_id, options=options)).unwrap()
 
-    async def create_build(
-        self,
-        params: CreateMultipartBuildParams,
-        *,
-        org_id: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> CreatedBuildV3WithMultipartUrls:
-        """Create a build with upload URLs; see :func:`builds_v3_create_build`."""
-        result = await builds_v3_create_build(self._core, params, org_id=org_id, options=options)
-        return result.unwrap()
+def _raising(
+    func: Callable[Concatenate[HathoraCloudCore, P], Awaitable[Ok[T] | Err[Any]]],
+) -> Callable[Concatenate[_Group, P], Coroutine[Any, Any, T]]:
+    """Make the facade method of ``func``: same parameters, the value returned or raised."""
 
-    async def get_build(
-        self, build_id: str, *, org_id: str | None = None, options: RequestOptions | None = None
-    ) -> BuildV3:
-        """Get one build; see :func:`builds_v3_get_build`."""
-        result = await builds_v3_get_build(self._core, build_id, org_id=org_id, options=options)
-        return result.unwrap()
+    @functools.wraps(func)
+    async def method(self: _Group, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return (await func(self._core, *args, **kwargs)).unwrap()
 
-    async def delete_build(
-        self, build_id: str, *, org_id: str | None = None, options: RequestOptions | None = None
-    ) -> DeletedBuild:
-        """Delete a build; see :func:`builds_v3_delete_build`."""
-        result = await builds_v3_delete_build(self._core, build_id, org_id=org_id, options=options)
-        return result.unwrap()
+    summary = (func.__doc__ or "").strip().split("\n", 1)[0]
+    method.__doc__ = (
+        f"{summary}\n\nReturns the value, or raises the error (a ``HathoraError``); the "
+        f"parameters are those of :func:`hathora_cloud.funcs.{func.__name__}`."
+    )
+    return method
 
-    async def create_build_registry(
-        self,
-        params: CreateBuildV3Params | None = None,
-        *,
-        org_id: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> BuildV3:
-        """Create a registry build; see :func:`builds_v3_create_build_registry`."""
-        result = await builds_v3_create_build_registry(
-            self._core, params, org_id=org_id, options=options
-        )
-        return result.unwrap()
 
-    async def run_build(
-        self, build_id: str, *, org_id: str | None = None, options: RequestOptions | None = None
-    ) -> BuildLogStream:
-        """Run a build and return its log stream; see :func:`builds_v3_run_build`."""
-        result = await builds_v3_run_build(self._core, build_id, org_id=org_id, options=options)
-        return result.unwrap()
+class BuildsV3(_Group):
+    """The BuildsV3 operations; each returns its value or raises a ``HathoraError``."""
 
-    async def run_build_registry(
-        self,
-        build_id: str,
-        registry_config: RegistryConfig,
-        *,
-        org_id: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> BuildLogStream:
-        """Build from a registry image; see :func:`builds_v3_run_build_registry`."""
-        result = await builds_v3_run_build_registry(
-            self._core, build_id, registry_config, org_id=org_id, options=options
-        )
-        return result.unwrap()
-
-    async def upload_build(
-        self,
-        source: UploadSource,
-        *,
-        build_tag: str | None = None,
-        build_id: str | None = None,
-        concurrency: int = 4,
-        on_progress: ProgressCallback | None = None,
-        org_id: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> CreatedBuildV3WithMultipartUrls:
-        """Create a build and upload its tarball; see :func:`builds_v3_upload_build`."""
-        result = await builds_v3_upload_build(
-            self._core,
-            source,
-            build_tag=build_tag,
-            build_id=build_id,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            org_id=org_id,
-            options=options,
-        )
-        return result.unwrap()
-
-    async def wait_for_build(
-        self,
-        build_id: str,
-        *,
-        poll_interval: float = 2.0,
-        timeout: float | None = None,
-        org_id: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> BuildV3:
-        """Poll a build until it has finished; see :func:`builds_v3_wait_for_build`."""
-        result = await builds_v3_wait_for_build(
-            self._core,
-            build_id,
-            poll_interval=poll_interval,
-            timeout=timeout,
-            org_id=org_id,
-            options=options,
-        )
-        return result.unwrap()
-
-    async def upload_and_run(
-        self,
-        source: UploadSource,
-        *,
-        build_tag: str | None = None,
-        on_log_line: LogLineCallback | None = None,
-        on_progress: ProgressCallback | None = None,
-        concurrency: int = 4,
-        org_id: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> BuildV3:
-        """Upload, run and judge a build; see :func:`builds_v3_upload_and_run`."""
-        result = await builds_v3_upload_and_run(
-            self._core,
-            source,
-            build_tag=build_tag,
-            on_log_line=on_log_line,
-            on_progress=on_progress,
-            concurrency=concurrency,
-            org_id=org_id,
-            options=options,
-        )
-        return result.unwrap()
+    get_builds = _raising(builds_v3_get_builds)
+    create_build = _raising(builds_v3_create_build)
+    get_build = _raising(builds_v3_get_build)
+    delete_build = _raising(builds_v3_delete_build)
+    create_build_registry = _raising(builds_v3_create_build_registry)
+    run_build = _raising(builds_v3_run_build)
+    run_build_registry = _raising(builds_v3_run_build_registry)
+    upload_build = _raising(builds_v3_upload_build)
+    wait_for_build = _raising(builds_v3_wait_for_build)
+    upload_and_run = _raising(builds_v3_upload_and_run)
 
 
 class HathoraCloud(HathoraCloudCore):

@@ -9,31 +9,30 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from ._classify import CONNECTION_FAILURES, TIMEOUTS
-from ._lines import LineSplitter
-from .errors import (
-    HathoraError,
-    HTTPConnectionError,
-    RequestAbortedError,
-    RequestTimeoutError,
-    UnexpectedClientError,
-)
+from ._body import STREAM_STEP, Decoder, UndecodableBody
+from ._lines import DEFAULT_MAX_LINE, LineSplitter
+from ._transport import is_phantom_cancel, transport_failure
+from .errors import HathoraError, HTTPConnectionError, RequestAbortedError
 
 if TYPE_CHECKING:
     from ._core import HathoraCloudCore
 
-__all__ = ("BuildLogStream",)
+__all__ = ("LOG_LINE_LIMIT", "BuildLogStream")
+
+LOG_LINE_LIMIT = DEFAULT_MAX_LINE
+"""Characters after which a line is delivered in pieces (1 Mi): memory stays bounded."""
 
 
 class BuildLogStream:
     """The log of a running build, read as it is produced.
 
     Iterate it for ``str`` lines (terminators removed; ``\\n``, ``\\r\\n`` and a bare ``\\r``
-    all end a line; UTF-8 decoded with replacement; no length limit), or use :meth:`iter_bytes`
-    for raw chunks. Use it as ``async with`` (or call :meth:`aclose`): the connection is released
-    at once on every exit path, including ``break``, an exception, or cancellation. Only silence
-    longer than the core's ``stream_idle_timeout`` ends a stream early
-    (:class:`RequestTimeoutError`).
+    all end a line; UTF-8 decoded with replacement; a line longer than :data:`LOG_LINE_LIMIT`
+    characters arrives in pieces instead of failing or growing memory), or use
+    :meth:`iter_bytes` for raw chunks (decompressed, at most 256 KiB each). Use it as
+    ``async with`` (or call :meth:`aclose`): the connection is released at once on every exit path,
+    including ``break``, an exception, or cancellation. Only silence longer than the core's
+    ``stream_idle_timeout`` ends a stream early (:class:`RequestTimeoutError`).
 
     Raises (while iterating):
         HTTPConnectionError: The server went away before the log ended.
@@ -41,11 +40,23 @@ class BuildLogStream:
         RequestAbortedError: The stream or its core was closed while it was being read.
     """
 
-    __slots__ = ("__weakref__", "_aborted", "_batch", "_closed", "_response", "_splitter")
+    __slots__ = (
+        "__weakref__",
+        "_aborted",
+        "_batch",
+        "_closed",
+        "_decoder",
+        "_response",
+        "_splitter",
+    )
 
     def __init__(self, response: aiohttp.ClientResponse, core: HathoraCloudCore | None = None):
         self._response = response
         self._splitter = LineSplitter()
+        try:
+            self._decoder: Decoder | None = Decoder.for_response(response)
+        except UndecodableBody:
+            self._decoder = None  # reported on the first read
         self._batch: Iterator[str] = iter(())
         self._closed = False
         self._aborted = False
@@ -162,29 +173,51 @@ class BuildLogStream:
             self._close()
 
     async def _read(self) -> bytes:
+        """Return the next decoded chunk (at most 256 KiB), ``b""`` once the log has ended."""
         try:
-            return await self._response.content.readany()
+            return await self._read_decoded()
         except asyncio.CancelledError:
             self._close()
-            raise
+            if not is_phantom_cancel(self._aborted):
+                raise
+            failure: HathoraError = RequestAbortedError(
+                "the log stream was closed because its core was closed"
+            )
+        except HathoraError as error:
+            self._close()
+            failure = error
         except Exception as exc:
             closed_under_us = self._closed
             self._close()
-            if closed_under_us and not isinstance(exc, HathoraError):
-                raise RequestAbortedError("the log stream was closed while being read") from exc
-            raise self._translate(exc) from exc
+            failure = transport_failure(
+                exc,
+                aborted=self._aborted or closed_under_us,
+                subject="the build log stream",
+                timeout_hint="nothing arrived for stream_idle_timeout seconds",
+            ).error
+        # Raised out here, not in the except blocks: no raw exception rides along as context.
+        raise failure
+
+    async def _read_decoded(self) -> bytes:
+        decoder = self._decoder
+        if decoder is None:
+            raise HTTPConnectionError("the build log stream has an unsupported Content-Encoding")
+        content = self._response.content
+        while True:
+            if decoder.has_pending:
+                raw = b""
+            else:
+                raw = await content.readany()
+            try:
+                if not raw and not decoder.has_pending:
+                    decoder.finish()
+                    return b""
+                out = decoder.step(raw, STREAM_STEP)
+            except UndecodableBody as exc:
+                raise HTTPConnectionError(f"the build log stream is corrupt: {exc}") from None
+            if out:
+                return out
 
     def _raise_if_aborted(self) -> None:
         if self._aborted:
             raise RequestAbortedError("the log stream was closed because its core was closed")
-
-    def _translate(self, exc: Exception) -> Exception:
-        if isinstance(exc, HathoraError):
-            return exc
-        if self._aborted:
-            return RequestAbortedError("the log stream was closed because its core was closed")
-        if isinstance(exc, TIMEOUTS):
-            return RequestTimeoutError("the build log stream was silent past stream_idle_timeout")
-        if isinstance(exc, CONNECTION_FAILURES):
-            return HTTPConnectionError(f"the build log stream was interrupted: {exc}")
-        return UnexpectedClientError(f"unexpected error while reading the build log: {exc!r}")

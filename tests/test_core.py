@@ -199,7 +199,7 @@ async def test_token_never_leaks(server: RecordingServer, caplog: pytest.LogCapt
 async def test_borrowed_session_not_closed(server: RecordingServer) -> None:
     """A session passed in is used for calls and left open by aclose()."""
     async with aiohttp.ClientSession() as session:
-        core = HathoraCloudCore(server_url=server.url, session=session)
+        core = HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url, session=session)
         assert (await builds_v3_get_build(core, "b")).ok
         await core.aclose()
         assert not session.closed
@@ -210,7 +210,7 @@ async def test_borrowed_session_not_closed(server: RecordingServer) -> None:
 
 async def test_owned_session_closed(server: RecordingServer) -> None:
     """The session the core created is closed by aclose(), which is idempotent."""
-    core = HathoraCloudCore(server_url=server.url)
+    core = HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url)
     assert (await builds_v3_get_build(core, "b")).ok
     session = core._session
     assert session is not None
@@ -224,7 +224,7 @@ async def test_owned_session_closed(server: RecordingServer) -> None:
 
 async def test_async_with_closes(server: RecordingServer) -> None:
     """Leaving `async with` closes the core."""
-    async with HathoraCloudCore(server_url=server.url) as core:
+    async with HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url) as core:
         assert (await builds_v3_get_builds(core)).ok
     assert core.closed
 
@@ -232,7 +232,7 @@ async def test_async_with_closes(server: RecordingServer) -> None:
 @pytest.mark.parametrize("name", list(ALL_CALLS))
 async def test_closed_core_sends_nothing(server: RecordingServer, name: str) -> None:
     """A call on a closed core returns Err(InvalidRequestError) and sends nothing."""
-    core = HathoraCloudCore(server_url=server.url)
+    core = HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url)
     await core.aclose()
     result = await ALL_CALLS[name](core)
     assert isinstance(result, Err)
@@ -243,7 +243,11 @@ async def test_closed_core_sends_nothing(server: RecordingServer, name: str) -> 
 
 def test_second_event_loop_refused() -> None:
     """A core first used in one event loop returns Err(InvalidRequestError) from another loop."""
-    core = HathoraCloudCore(server_url=f"http://127.0.0.1:{_free_port()}", retry_config=NO_RETRY)
+    core = HathoraCloudCore(
+        hathora_dev_token=TOKEN,
+        server_url=f"http://127.0.0.1:{_free_port()}",
+        retry_config=NO_RETRY,
+    )
     first = asyncio.run(builds_v3_get_build(core, "b"))
     assert isinstance(first, Err)
     assert isinstance(first.error, HTTPConnectionError)
@@ -257,10 +261,12 @@ def test_second_event_loop_refused() -> None:
 @pytest.mark.parametrize("url", ["localhost:8080", "ftp://example.com", "http://", "/relative"])
 async def test_invalid_server_url(url: str) -> None:
     """A server URL that is not an absolute http(s) URL gives Err(InvalidRequestError)."""
-    async with HathoraCloudCore(server_url=url, retry_config=NO_RETRY) as core:
+    async with HathoraCloudCore(
+        hathora_dev_token=TOKEN, server_url=url, retry_config=NO_RETRY
+    ) as core:
         result = await builds_v3_get_builds(core)
         per_call = await builds_v3_get_builds(
-            HathoraCloudCore(), options=RequestOptions(server_url=url)
+            HathoraCloudCore(hathora_dev_token=TOKEN), options=RequestOptions(server_url=url)
         )
     assert isinstance(result, Err)
     assert isinstance(result.error, InvalidRequestError)
@@ -280,7 +286,7 @@ async def test_unary_timeout(server: RecordingServer, where: str) -> None:
     core_timeout = 0.2 if where == "core" else 60.0
     options = RequestOptions(timeout=0.2) if where == "call" else None
     async with HathoraCloudCore(
-        server_url=server.url, timeout=core_timeout, retry_config=NO_RETRY
+        hathora_dev_token=TOKEN, server_url=server.url, timeout=core_timeout, retry_config=NO_RETRY
     ) as core:
         started = asyncio.get_running_loop().time()
         result = await builds_v3_get_build(core, "b", options=options)
@@ -294,7 +300,9 @@ async def test_unary_timeout(server: RecordingServer, where: str) -> None:
 async def test_connection_refused() -> None:
     """A refused connection gives Err(HTTPConnectionError) with the OS error as __cause__."""
     url = f"http://127.0.0.1:{_free_port()}"
-    async with HathoraCloudCore(server_url=url, retry_config=NO_RETRY) as core:
+    async with HathoraCloudCore(
+        hathora_dev_token=TOKEN, server_url=url, retry_config=NO_RETRY
+    ) as core:
         result = await builds_v3_get_builds(core)
     assert isinstance(result, Err)
     assert type(result.error) is HTTPConnectionError
@@ -306,7 +314,7 @@ async def test_connection_refused() -> None:
 async def test_cancelled_call_raises(server: RecordingServer) -> None:
     """A cancelled call raises CancelledError; it never returns an Err."""
     server.handler = _slow
-    async with HathoraCloudCore(server_url=server.url) as core:
+    async with HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url) as core:
         task = asyncio.create_task(builds_v3_get_build(core, "b"))
         await asyncio.sleep(0.05)
         task.cancel()
@@ -319,7 +327,7 @@ async def test_cancel_scope_propagates(server: RecordingServer, name: str) -> No
     """An anyio cancel scope stops a call in flight instead of the call returning Err."""
     server.handler = _slow
     returned: list[object] = []
-    async with HathoraCloudCore(server_url=server.url) as core:
+    async with HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url) as core:
         with anyio.move_on_after(0.1) as scope:
             returned.append(await ALL_CALLS[name](core))
     assert scope.cancelled_caught
@@ -329,7 +337,7 @@ async def test_cancel_scope_propagates(server: RecordingServer, name: str) -> No
 async def test_cancelled_while_retrying(server: RecordingServer) -> None:
     """Cancellation during a retry wait propagates too."""
     server.handler = respond(503, body="busy", headers={"Retry-After": "5"})
-    async with HathoraCloudCore(server_url=server.url) as core:
+    async with HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url) as core:
         with anyio.move_on_after(0.2) as scope:
             await builds_v3_get_build(core, "b")
     assert scope.cancelled_caught
@@ -365,24 +373,37 @@ INVALID: dict[str, Call] = {
     ),
     "int org_id": lambda core: builds_v3_get_builds(core, org_id=5),  # type: ignore[arg-type]
     "bad options": lambda core: builds_v3_get_builds(core, options={}),  # type: ignore[arg-type]
-    "negative timeout": lambda core: builds_v3_get_builds(core, options=RequestOptions(timeout=-1)),
-    "infinite timeout": lambda core: builds_v3_get_builds(
-        core, options=RequestOptions(timeout=float("inf"))
-    ),
-    "junk retry code": lambda core: builds_v3_get_builds(
-        core, options=RequestOptions(retry_codes=("abc",))
-    ),
-    "retry codes as one str": lambda core: builds_v3_get_builds(
-        core, options=RequestOptions(retry_codes="5XX")
-    ),
     "not a core": lambda core: builds_v3_get_builds("core"),  # type: ignore[arg-type]
 }
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"timeout": -1},
+        {"timeout": float("inf")},
+        {"timeout": "1"},
+        {"retry_codes": ("abc",)},
+        {"retry_codes": "5XX"},
+        {"retries": "backoff"},
+        {"server_url": 8080},
+        {"headers": {"X-Ok": "a\r\nInjected: 1"}},
+        {"headers": {"Bad Name": "v"}},
+        {"headers": {"X-Num": 1}},
+    ],
+)
+def test_request_options_refuse_bad_values_when_built(arguments: dict[str, object]) -> None:
+    """RequestOptions checks every field as it is built: SDKValidationError, a ValueError."""
+    with pytest.raises(SDKValidationError) as caught:
+        RequestOptions(**arguments)  # type: ignore[arg-type]
+    assert isinstance(caught.value, ValueError)
+    assert "a\r\nInjected" not in str(caught.value)
 
 
 @pytest.mark.parametrize("name", list(INVALID))
 async def test_invalid_input_sends_nothing(server: RecordingServer, name: str) -> None:
     """Bad input gives Err(SDKValidationError) and nothing is sent."""
-    async with HathoraCloudCore(server_url=server.url) as core:
+    async with HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url) as core:
         result = await INVALID[name](core)
     assert isinstance(result, Err), result
     assert isinstance(result.error, SDKValidationError)
@@ -420,7 +441,7 @@ async def test_closed_borrowed_session(server: RecordingServer) -> None:
     """A borrowed session that its owner already closed gives Err(InvalidRequestError)."""
     session = aiohttp.ClientSession()
     await session.close()
-    core = HathoraCloudCore(server_url=server.url, session=session)
+    core = HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url, session=session)
     result = await builds_v3_get_builds(core)
     assert isinstance(result, Err)
     assert isinstance(result.error, InvalidRequestError)
@@ -430,7 +451,7 @@ async def test_closed_borrowed_session(server: RecordingServer) -> None:
 async def test_close_during_call_aborts_it(server: RecordingServer) -> None:
     """Closing the core while a unary call waits for its answer gives Err(RequestAbortedError)."""
     server.handler = _slow
-    core = HathoraCloudCore(server_url=server.url, retry_config=NO_RETRY)
+    core = HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url, retry_config=NO_RETRY)
     task = asyncio.create_task(builds_v3_get_build(core, "b"))
     await asyncio.sleep(0.1)
     await core.aclose()

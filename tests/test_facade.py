@@ -105,7 +105,7 @@ async def test_create_build_returns_created_build() -> None:
     """create_build returns CreatedBuildV3WithMultipartUrls; an unexpected 200 raises SDKError."""
     async with (
         serve(respond(201, json=created_json())) as server,
-        HathoraCloud(server_url=server.url) as sdk,
+        HathoraCloud(hathora_dev_token="t", server_url=server.url) as sdk,
     ):
         params = CreateMultipartBuildParams(build_size_in_bytes=2048)
         created = await sdk.builds_v3.create_build(params)

@@ -2,20 +2,19 @@
 
 Each case runs against FakeHathora's fault injection on a core whose pool holds ONE connection:
 after every case a follow-up call must succeed at once, which proves no connection was left
-checked out. The safe default's waits are shortened (same rules, millisecond backoff) so the
-matrix stays fast.
+checked out. ``hathora_cloud.testing.set_testing`` makes every retry wait zero while keeping the
+attempts and decisions of the real policy, so the matrix stays fast.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
-import attrs
 import pytest
 
 from hathora_cloud import BackoffStrategy, Err, HathoraCloudCore, Ok, RequestOptions, RetryConfig
-from hathora_cloud import retries as retries_module
 from hathora_cloud.errors import (
     ApiError,
     HTTPConnectionError,
@@ -32,7 +31,7 @@ from hathora_cloud.funcs import (
 from hathora_cloud.models import CreateMultipartBuildParams
 from hathora_cloud.result import Result
 from hathora_cloud.streams import BuildLogStream
-from hathora_cloud.testing import FakeHathora, FaultRule, make_tarball
+from hathora_cloud.testing import FakeHathora, FaultRule, make_tarball, set_testing
 
 pytestmark = pytest.mark.anyio
 
@@ -41,10 +40,10 @@ _PARAMS = CreateMultipartBuildParams(build_size_in_bytes=10)
 
 
 @pytest.fixture(autouse=True)
-def _fast_safe_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the safe default's rules but wait milliseconds instead of seconds."""
-    fast = attrs.evolve(retries_module.SAFE_DEFAULT, backoff=_FAST)
-    monkeypatch.setattr(retries_module, "SAFE_DEFAULT", fast)
+def _instant_retries() -> Iterator[None]:
+    """Keep the safe default's rules and attempts, skip its waits."""
+    with set_testing(True):
+        yield
 
 
 @pytest.fixture
@@ -120,13 +119,17 @@ async def test_persistent_429_exposes_retry_after(
 
 
 async def test_huge_retry_after_is_capped_by_max_interval(
-    fake: FakeHathora, core: HathoraCloudCore
+    fake: FakeHathora, core: HathoraCloudCore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A Retry-After of an hour waits at most max_interval before the retry."""
+    """A Retry-After of an hour waits the safe default's max_interval (10 s), not an hour."""
     fake.inject(FaultRule.status_code(429, operation="GetBuilds", retry_after=3600, times=1))
-    result = await builds_v3_get_builds(core)
+    with caplog.at_level(logging.DEBUG, logger="hathora_cloud"):
+        result = await builds_v3_get_builds(core)
     assert isinstance(result, Ok)
     assert _attempts(result) == 2
+    waits = [r.getMessage() for r in caplog.records if "retry_in=" in r.getMessage()]
+    assert len(waits) == 1
+    assert "retry_in=10.000s (skipped: testing)" in waits[0]
 
 
 @pytest.mark.parametrize(("status", "error_class"), [(503, SDKError), (500, ApiError)])

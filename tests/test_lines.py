@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hathora_cloud._lines import LineSplitter
+from hathora_cloud._lines import DEFAULT_MAX_LINE, LineSplitter
 
 _TERMINATOR = re.compile(r"\r\n|\r|\n")
 tokens = st.sampled_from(["\r\n", "\r", "\n", "\n\r", "ab", "é", "€", "😀", " "])
@@ -76,12 +77,37 @@ def test_truncated_character_at_end_is_replaced() -> None:
     assert splitter.close() == ["x\ufffd"]
 
 
-def test_ten_mib_line_without_terminator() -> None:
-    """A 10 MiB line with no terminator is returned whole when the stream ends."""
+def test_ten_mib_line_arrives_in_pieces_of_the_limit() -> None:
+    """A 10 MiB line without a terminator comes out in 1 Mi pieces as it grows, none buffered."""
     splitter = LineSplitter()
     chunk = b"y" * 65536
+    pieces: list[str] = []
     for _ in range(160):
-        assert splitter.feed(chunk) == []
-    (line,) = splitter.close()
-    assert len(line) == 10 * 1024 * 1024
-    assert set(line) == {"y"}
+        pieces += splitter.feed(chunk)
+        assert sum(map(len, splitter._pending)) <= DEFAULT_MAX_LINE
+    pieces += splitter.close()
+    assert [len(piece) for piece in pieces] == [DEFAULT_MAX_LINE] * 10
+    assert "".join(pieces) == "y" * (10 * 1024 * 1024)
+
+
+@given(
+    text=st.text(alphabet="ab\n\r", max_size=300),
+    limit=st.integers(min_value=1, max_value=20),
+    cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=8),
+)
+def test_long_lines_are_cut_at_the_limit_anywhere(text: str, limit: int, cuts: list[int]) -> None:
+    """Whatever the chunking, pieces are at most `limit` long and rejoin to the unlimited lines."""
+    data = text.encode()
+    unlimited = LineSplitter(max_line=10**9)
+    limited = LineSplitter(max_line=limit)
+    bounds = [0, *sorted(c for c in cuts if c <= len(data)), len(data)]
+    whole: list[str] = []
+    pieces: list[str] = []
+    for start, end in itertools.pairwise(bounds):
+        whole += unlimited.feed(data[start:end])
+        pieces += limited.feed(data[start:end])
+    whole += unlimited.close()
+    pieces += limited.close()
+    assert all(0 <= len(piece) <= limit for piece in pieces)
+    assert "".join(pieces) == "".join(whole)
+    assert all(len(line) <= limit for line in whole) == (pieces == whole)

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs
 import attrs
 import pytest
 
-from hathora_cloud import HathoraCloudCore, Ok, RequestOptions, Result
+from hathora_cloud import Err, HathoraCloudCore, Ok, RequestOptions, Result
+from hathora_cloud.errors import SDKValidationError
 from hathora_cloud.funcs import (
     builds_v3_create_build,
     builds_v3_create_build_registry,
@@ -183,7 +184,9 @@ async def test_wire_request(op: Op, server: RecordingServer, core: HathoraCloudC
 async def test_org_id_per_call_beats_core(op: Op, server: RecordingServer) -> None:
     """A per-call org_id replaces the core's in the orgId query parameter."""
     server.handler = op.reply
-    async with HathoraCloudCore(server_url=server.url, org_id="org-core") as core:
+    async with HathoraCloudCore(
+        hathora_dev_token=TOKEN, server_url=server.url, org_id="org-core"
+    ) as core:
         assert (await _run(op, core, org_id="org call/&=1")).ok
         assert (await _run(op, core)).ok
     queries = [parse_qs(r.query, keep_blank_values=True) for r in server.requests]
@@ -198,7 +201,9 @@ async def test_org_id_omitted_when_unset_or_empty(
 ) -> None:
     """No orgId is sent when neither side sets one, or when the chosen value is empty."""
     server.handler = respond(200, json=build_json())
-    async with HathoraCloudCore(server_url=server.url, org_id=core_org) as core:
+    async with HathoraCloudCore(
+        hathora_dev_token=TOKEN, server_url=server.url, org_id=core_org
+    ) as core:
         assert (await builds_v3_get_build(core, "b", org_id=call_org)).ok
     assert server.requests[0].query == ""
 
@@ -211,13 +216,34 @@ async def test_bearer_prefix_not_doubled(server: RecordingServer, token: str) ->
     assert server.requests[0].headers["Authorization"] == token
 
 
-async def test_no_token_sends_no_authorization(server: RecordingServer) -> None:
-    """Without a token (argument or env) no Authorization header is sent, yet the call goes out."""
-    server.handler = respond(200, json={"builds": []})
+async def test_no_token_is_a_local_error(server: RecordingServer) -> None:
+    """Without a token (argument or env) the call is Err(SDKValidationError) and sends nothing."""
     async with HathoraCloudCore(server_url=server.url) as core:
         result = await builds_v3_get_builds(core)
+    assert isinstance(result, Err)
+    assert isinstance(result.error, SDKValidationError)
+    assert "hathora_dev_token" in result.error.message
+    assert "HATHORA_TOKEN" in result.error.message
+    assert server.requests == []
+
+
+async def test_own_authorization_header_needs_no_token(server: RecordingServer) -> None:
+    """An Authorization header given in options stands in for the token: the call goes out."""
+    server.handler = respond(200, json={"builds": []})
+    options = RequestOptions(headers={"Authorization": "Bearer from-options"})
+    async with HathoraCloudCore(server_url=server.url) as core:
+        result = await builds_v3_get_builds(core, options=options)
     assert result == Ok(BuildsV3Page(builds=()))
-    assert "Authorization" not in server.requests[0].headers
+    assert server.requests[0].headers["Authorization"] == "Bearer from-options"
+
+
+async def test_token_callable_returning_nothing_is_a_local_error(server: RecordingServer) -> None:
+    """A token callable that returns an empty string is Err(SDKValidationError), nothing sent."""
+    async with HathoraCloudCore(server_url=server.url, hathora_dev_token=lambda: "") as core:
+        result = await builds_v3_get_builds(core)
+    assert isinstance(result, Err)
+    assert isinstance(result.error, SDKValidationError)
+    assert server.requests == []
 
 
 async def test_async_token_callable_resolved_per_call(server: RecordingServer) -> None:
@@ -236,7 +262,9 @@ async def test_async_token_callable_resolved_per_call(server: RecordingServer) -
 
 async def test_custom_user_agent(server: RecordingServer) -> None:
     """The core's user_agent is sent as the User-Agent header."""
-    async with HathoraCloudCore(server_url=server.url, user_agent="my-bot/1.0") as core:
+    async with HathoraCloudCore(
+        hathora_dev_token=TOKEN, server_url=server.url, user_agent="my-bot/1.0"
+    ) as core:
         await builds_v3_get_builds(core)
     assert server.requests[0].headers["User-Agent"] == "my-bot/1.0"
 
@@ -255,7 +283,9 @@ async def test_per_call_headers_override(server: RecordingServer, core: HathoraC
 async def test_server_url_prefix_and_per_call_override(server: RecordingServer) -> None:
     """A base URL with a path prefix keeps it; RequestOptions(server_url=...) replaces the base."""
     server.handler = respond(200, json={"builds": []})
-    async with HathoraCloudCore(server_url=server.url + "/prefix/") as core:
+    async with HathoraCloudCore(
+        hathora_dev_token=TOKEN, server_url=server.url + "/prefix/"
+    ) as core:
         assert (await builds_v3_get_builds(core)).ok
         options = RequestOptions(server_url=server.url + "/other")
         assert (await builds_v3_get_builds(core, options=options)).ok

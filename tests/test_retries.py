@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hathora_cloud import BackoffStrategy, Err, HathoraCloudCore, Ok, RequestOptions, RetryConfig
+from hathora_cloud._retry import policy_for
 from hathora_cloud.errors import ApiError, HTTPConnectionError, RequestTimeoutError, SDKError
 from hathora_cloud.funcs import (
     builds_v3_create_build,
@@ -47,7 +48,9 @@ async def server() -> AsyncIterator[RecordingServer]:
 
 def core_for(server: RecordingServer, retry_config: RetryConfig | None = None) -> HathoraCloudCore:
     """A core for the server with the given retry configuration (None: the safe default)."""
-    return HathoraCloudCore(server_url=server.url, retry_config=retry_config)
+    return HathoraCloudCore(
+        hathora_dev_token="test-token", server_url=server.url, retry_config=retry_config
+    )
 
 
 def _refused_url() -> str:
@@ -133,7 +136,7 @@ async def test_safe_default_never_retries_run_on_500(server: RecordingServer) ->
 
 async def test_safe_default_retries_post_not_sent(server: RecordingServer) -> None:
     """A create POST whose connection was refused (nothing sent) is retried by the safe default."""
-    async with HathoraCloudCore(server_url=_refused_url()) as core:
+    async with HathoraCloudCore(hathora_dev_token="test-token", server_url=_refused_url()) as core:
         result = await builds_v3_create_build(core, PARAMS)
     assert isinstance(result, Err)
     assert isinstance(result.error, HTTPConnectionError)
@@ -250,7 +253,9 @@ async def test_retry_connection_errors_flag(retry_connection_errors: bool, attem
     config = RetryConfig(
         backoff=TINY, retry_connection_errors=retry_connection_errors, max_attempts=3
     )
-    async with HathoraCloudCore(server_url=_refused_url(), retry_config=config) as core:
+    async with HathoraCloudCore(
+        hathora_dev_token="test-token", server_url=_refused_url(), retry_config=config
+    ) as core:
         result = await builds_v3_get_build(core, "b")
     assert isinstance(result, Err)
     assert isinstance(result.error, HTTPConnectionError)
@@ -266,8 +271,12 @@ async def test_retry_connection_errors_flag(retry_connection_errors: bool, attem
 )
 def test_backoff_delay_bounds(initial: float, maximum: float, exponent: float, index: int) -> None:
     """A computed wait lies between half and all of min(initial * exponent**n, max_interval)."""
-    backoff = BackoffStrategy(initial_interval=initial, max_interval=maximum, exponent=exponent)
-    delay = backoff.delay(index)
+    backoff = BackoffStrategy(
+        initial_interval=initial, max_interval=maximum, exponent=exponent, max_elapsed_time=1e9
+    )
+    policy = policy_for(RetryConfig(backoff=backoff), None, idempotent=True)
+    delay = policy.wait(index + 1, 0.0, None)
+    assert delay is not None
     try:
         grown = initial * exponent**index
     except OverflowError:
@@ -284,8 +293,11 @@ def test_backoff_delay_bounds(initial: float, maximum: float, exponent: float, i
 def test_backoff_retry_after_bounds(maximum: float, retry_after: float, index: int) -> None:
     """A server's Retry-After replaces the computed wait (plus up to 10 % jitter), capped."""
     backoff = BackoffStrategy(max_interval=maximum)
+    policy = policy_for(RetryConfig(backoff=backoff), None, idempotent=True)
     floor = min(retry_after, maximum)
-    assert floor <= backoff.delay(index, retry_after) <= min(maximum, floor + min(0.1 * floor, 1.0))
+    delay = policy.wait(index + 1, 0.0, retry_after)
+    assert delay is not None
+    assert floor <= delay <= min(maximum, floor + min(0.1 * floor, 1.0))
 
 
 @pytest.mark.parametrize("junk", ["abc", "600", "99", "5X", "XX5", "", "6XX", "0XX", "4.29"])

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hathora_cloud._upload import plan_parts
+from hathora_cloud._upload.plan import plan_parts
 from hathora_cloud.errors import UploadError
 from hathora_cloud.models import BuildPart, CreatedBuildV3WithMultipartUrls
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._http import send_json
 from .._operations import CREATE_BUILD_REGISTRY
+from .._request import send_json
 from ..errors import OperationError
 from ..models import BuildV3, CreateBuildV3Params
 from ..result import Result

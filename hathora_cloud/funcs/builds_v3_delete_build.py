@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._http import send_json
 from .._operations import DELETE_BUILD
+from .._request import send_json
 from ..errors import OperationError
 from ..models import DeletedBuild
 from ..result import Result

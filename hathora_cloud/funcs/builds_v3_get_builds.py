@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._http import send_json
 from .._operations import GET_BUILDS
+from .._request import send_json
 from ..errors import OperationError
 from ..models import BuildsV3Page
 from ..result import Result

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._http import send_stream
 from .._operations import RUN_BUILD
+from .._request import send_stream
 from ..errors import OperationError
 from ..result import Result
 from ..retries import RequestOptions

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .._build_flow import upload_and_run
 from .._core import HathoraCloudCore
-from .._upload_source import UploadSource
+from .._upload import UploadSource, upload_and_run
 from ..errors import UploadAndRunError
 from ..models import BuildV3
 from ..result import Result

@@ -18,8 +18,7 @@ upload (size or mtime), nothing is completed.
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._upload import upload_build
-from .._upload_source import UploadSource
+from .._upload import UploadSource, upload_build
 from ..errors import UploadBuildError
 from ..models import CreatedBuildV3WithMultipartUrls
 from ..result import Result

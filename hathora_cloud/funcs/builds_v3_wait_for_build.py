@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._build_flow import wait_for_build
 from .._core import HathoraCloudCore
+from .._upload import wait_for_build
 from ..errors import OperationError
 from ..models import BuildV3
 from ..result import Result

@@ -4,8 +4,15 @@
 ``orgId``, exact status codes and ``{"message"}`` errors, S3-style presigned multipart
 uploads, a run endpoint that inspects the uploaded tarball and streams a build log, and
 fault injection (:class:`FaultRule`) for resilience tests.
+
+:func:`set_testing` makes every retry wait of the SDK zero (attempts and decisions unchanged),
+so tests that provoke retries stay fast without patching anything::
+
+    set_testing(True)            # from now on
+    with set_testing(True): ...  # or just for a block (the previous state comes back)
 """
 
+from .._retry import is_testing, set_testing
 from ._fake import FakeHathora, serve
 from ._faults import FaultRegistry, FaultRule
 from ._state import BuildState, FaultKind, PartInfo, RecordedRequest, UploadState
@@ -20,6 +27,8 @@ __all__ = (
     "PartInfo",
     "RecordedRequest",
     "UploadState",
+    "is_testing",
     "make_tarball",
     "serve",
+    "set_testing",
 )

@@ -17,8 +17,8 @@ from pathlib import Path
 import anyio.from_thread
 import anyio.to_thread
 
-from ._packing import pack_directory
-from .errors import SDKValidationError
+from ..errors import SDKValidationError
+from .packing import pack_directory
 
 __all__ = ("Source", "UploadSource", "open_source")
 

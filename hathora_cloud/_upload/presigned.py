@@ -1,0 +1,273 @@
+"""Requests to presigned storage URLs: part PUTs and CompleteMultipartUpload.
+
+These go on the core's session but never through the API request path: no ``Authorization``
+header (S3 refuses a second auth mechanism), no caller headers, no hooks. They share the API's
+retry engine (:mod:`hathora_cloud._retry`, default ``UPLOAD_RETRY``), transport-error mapper
+and bounded body reads. A presigned URL is a credential, so only ``scheme://host/path`` is ever
+logged or put into a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+import aiohttp
+import anyio
+import attrs
+from yarl import URL
+
+from .. import _retry
+from .._body import ERROR_BODY_LIMIT, read_body
+from .._core import HathoraCloudCore
+from .._retry import RetryPolicy
+from .._transport import Secrets, is_phantom_cancel, redact, safe_url, transport_failure
+from ..errors import UploadError
+from .plan import PartSpec
+from .source import Source
+
+__all__ = ("Transfer", "complete_upload", "put_part", "s3_error_fields")
+
+logger = logging.getLogger("hathora_cloud")
+SLICE_SIZE = 1 << 20
+"""The most bytes of one part held in memory at a time."""
+_RETRIED_S3_CODES = frozenset({"InternalError", "SlowDown", "ServiceUnavailable"})
+
+
+@attrs.frozen
+class Transfer:
+    """What every request of one upload shares."""
+
+    core: HathoraCloudCore
+    session: aiohttp.ClientSession
+    source: Source
+    build_id: str
+    idle: float
+    """Seconds without progress (sending or receiving) before an attempt is abandoned."""
+    policy: RetryPolicy
+
+    @property
+    def timeout(self) -> aiohttp.ClientTimeout:
+        """An idle timeout, never a total: a big part or a slow completion may take minutes."""
+        return aiohttp.ClientTimeout(total=None, sock_connect=self.idle, sock_read=self.idle)
+
+
+@attrs.frozen
+class _Outcome:
+    """What one attempt came to: a value, or why it failed and whether a retry may help."""
+
+    value: str | None = None
+    reason: str = ""
+    status: int | None = None
+    retry: float | bool = False
+    """``False``: final; ``True``: retryable; a float: retryable after the server's wait."""
+    changed: bool = False
+
+
+async def put_part(
+    transfer: Transfer, part: PartSpec, on_sent: Callable[[int, int], None]
+) -> str | UploadError:
+    """PUT one part, retrying transient failures; return its ETag verbatim."""
+
+    async def once() -> _Outcome:
+        return await _put_once(transfer, part, lambda sent: on_sent(part.number, sent))
+
+    return await _retrying(transfer, part.number, f"part {part.number}", once)
+
+
+async def complete_upload(
+    transfer: Transfer, url: str, etags: Mapping[int, str]
+) -> UploadError | None:
+    """POST the CompleteMultipartUpload document; a 200 carrying ``<Error>`` is a failure."""
+    body = complete_xml(etags).encode()
+
+    async def once() -> _Outcome:
+        return await _complete_once(transfer, url, body)
+
+    result = await _retrying(transfer, None, "completing the upload", once)
+    return result if isinstance(result, UploadError) else None
+
+
+def complete_xml(etags: Mapping[int, str]) -> str:
+    """Return the S3 CompleteMultipartUpload document, parts sorted by number."""
+    parts = "".join(
+        f"<Part><PartNumber>{number}</PartNumber><ETag>{escape(etags[number])}</ETag></Part>"
+        for number in sorted(etags)
+    )
+    return f"<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>"
+
+
+async def _retrying(
+    transfer: Transfer, number: int | None, what: str, once: Callable[[], Awaitable[_Outcome]]
+) -> str | UploadError:
+    """Run ``once`` through the retry engine; check the file before every attempt."""
+
+    async def attempt(_: int) -> _Outcome:
+        changed = await transfer.source.changed()
+        if changed is not None:
+            return _Outcome(reason=changed, changed=True)
+        return await once()
+
+    def judge(outcome: _Outcome) -> float | bool:
+        # A closed core makes every further attempt fail the same way: no retry.
+        return outcome.value is None and not transfer.core.closed and outcome.retry
+
+    def describe(outcome: _Outcome, attempt: int, elapsed: float, wait: float | None) -> None:
+        if outcome.value is None:
+            logger.debug(
+                "upload %s of build %s attempt %d failed: %s%s",
+                *(what, transfer.build_id, attempt, outcome.reason),
+                f"; retrying in {wait:.3f}s" if wait is not None else "",
+            )
+
+    outcome, attempts = await _retry.run(
+        transfer.policy, attempt, judge, describe=describe, interrupt=transfer.core._closed_event
+    )
+    if outcome.value is not None:
+        return outcome.value
+    changed = outcome.reason if outcome.changed else await transfer.source.changed()
+    reason = (
+        f"build {transfer.build_id}: {changed}"
+        if changed is not None
+        else f"{what} of build {transfer.build_id} failed after {attempts} attempt(s): "
+        f"{outcome.reason}"
+    )
+    return UploadError(
+        reason,
+        part_number=number,
+        attempts=attempts - 1 if outcome.changed else attempts,
+        status_code=outcome.status,
+        build_id=transfer.build_id,
+    )
+
+
+async def _put_once(transfer: Transfer, part: PartSpec, on_sent: Callable[[int], None]) -> _Outcome:
+    headers = {"Content-Type": "application/octet-stream", "Content-Length": str(part.length)}
+    logger.debug("PUT part %d to %s", part.number, safe_url(part.url))
+    with anyio.CancelScope(deadline=anyio.current_time() + transfer.idle) as idle:
+        # A fresh body per attempt: aiohttp never replays a half-consumed generator.
+        body = _slices(transfer, part, idle, on_sent) if part.length else b""
+        return await _exchange(transfer, "PUT", part.url, body, headers, _part_outcome)
+    return _Outcome(reason=f"no progress for {transfer.idle:g} seconds", retry=True)
+
+
+async def _slices(
+    transfer: Transfer, part: PartSpec, idle: anyio.CancelScope, on_sent: Callable[[int], None]
+) -> AsyncIterator[bytes]:
+    """Yield the part in slices of at most 1 MiB, each read from disk when it is needed."""
+    sent = 0
+    while sent < part.length:
+        size = min(SLICE_SIZE, part.length - sent)
+        data = await transfer.source.read(part.start + sent, size)
+        if len(data) != size:
+            raise OSError("the tarball shrank during the upload")
+        idle.deadline = anyio.current_time() + transfer.idle
+        yield data
+        sent += size
+        on_sent(sent)
+    # Everything is written: from here the socket read timeout guards the wait for the answer.
+    idle.deadline = math.inf
+
+
+async def _complete_once(transfer: Transfer, url: str, body: bytes) -> _Outcome:
+    logger.debug("POST CompleteMultipartUpload to %s", safe_url(url))
+    headers = {"Content-Type": "application/xml"}
+    return await _exchange(transfer, "POST", url, body, headers, _complete_outcome)
+
+
+async def _exchange(
+    transfer: Transfer,
+    method: str,
+    url: str,
+    body: bytes | AsyncIterator[bytes],
+    headers: dict[str, str],
+    judge: Callable[[RetryPolicy, aiohttp.ClientResponse, bytes], _Outcome],
+) -> _Outcome:
+    """Send one presigned request and judge its answer; a transport failure is an outcome too."""
+    failure: BaseException
+    try:
+        async with transfer.session.request(
+            method,
+            URL(url, encoded=True),  # byte for byte as signed: re-quoting could break it
+            data=body,
+            headers=headers,
+            timeout=transfer.timeout,
+            allow_redirects=False,
+            auto_decompress=False,
+        ) as response:
+            text = await read_body(response, ERROR_BODY_LIMIT, truncate=True)
+            return judge(transfer.policy, response, text)
+    except asyncio.CancelledError as exc:
+        if not is_phantom_cancel(transfer.core.closed):
+            raise
+        failure = exc
+    except Exception as exc:
+        failure = exc
+    mapped = transport_failure(
+        failure,
+        aborted=transfer.core.closed,
+        secrets=Secrets.of(urls=(url,)),
+        subject="the storage request",
+    )
+    return _Outcome(reason=mapped.error.message, retry=transfer.policy.retries_failure(mapped.kind))
+
+
+def _part_outcome(policy: RetryPolicy, response: aiohttp.ClientResponse, body: bytes) -> _Outcome:
+    if response.status == 200:
+        etag = response.headers.get("ETag")
+        if etag:
+            return _Outcome(value=etag)
+        return _Outcome(reason="the storage service answered 200 without an ETag", status=200)
+    return _failure(policy, response, body)
+
+
+def _complete_outcome(
+    policy: RetryPolicy, response: aiohttp.ClientResponse, body: bytes
+) -> _Outcome:
+    if response.status != 200:
+        return _failure(policy, response, body)
+    code, message = s3_error_fields(body)
+    if code is None:
+        return _Outcome(value="")
+    reason = _redacted(response, f"the storage service reported {code}: {message}")
+    return _Outcome(reason=reason, status=200, retry=policy.enabled and code in _RETRIED_S3_CODES)
+
+
+def _failure(policy: RetryPolicy, response: aiohttp.ClientResponse, body: bytes) -> _Outcome:
+    status = response.status
+    code, message = s3_error_fields(body)
+    reason = f"HTTP {status}" + (f" {code}: {message}" if code else "")
+    if status == 403 and "expired" in message.lower():
+        reason += (
+            "; the presigned upload URLs have expired, so create a new build"
+            " (upload again) to get fresh ones"
+        )
+    retry: float | bool = policy.retries_status(status)
+    if retry:
+        after = _retry.retry_after(response.headers.get("Retry-After"))
+        retry = True if after is None else after
+    return _Outcome(reason=_redacted(response, reason), status=status, retry=retry)
+
+
+def _redacted(response: aiohttp.ClientResponse, text: str) -> str:
+    """Storage error text may quote the signed request: keep its query strings out."""
+    return redact(text, Secrets.of(urls=(str(response.url),)))
+
+
+def s3_error_fields(body: bytes) -> tuple[str | None, str]:
+    """Return ``(Code, Message)`` of an S3 ``<Error>`` document, or ``(None, "")``."""
+    text = body.strip()
+    if not text:
+        return None, ""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return ("Error", "unparseable error document") if b"<Error>" in text else (None, "")
+    if root.tag.rsplit("}", 1)[-1] != "Error":
+        return None, ""
+    fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in root}
+    return fields.get("Code") or "Error", fields.get("Message", "")
