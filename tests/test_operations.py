@@ -450,3 +450,11 @@ async def test_run_result_is_stream(
         assert isinstance(log, BuildLogStream)
         assert [line async for line in log] == ["step 1", "step 2"]
     assert log.status_code == 200
+
+
+async def test_unencodable_path_or_org_id_is_a_validation_error(core: HathoraCloudCore) -> None:
+    """A build_id or org_id that is not valid Unicode (a lone surrogate) is Err, not a raise."""
+    for build_id, org_id in (("\udc80", None), ("b", "org-\udc80")):
+        result = await builds_v3_get_build(core, build_id, org_id=org_id)
+        assert isinstance(result, Err)
+        assert isinstance(result.error, SDKValidationError)

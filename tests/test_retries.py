@@ -325,3 +325,11 @@ def test_retry_config_is_validated_and_frozen() -> None:
         FAST.strategy = "none"  # type: ignore[misc]
     assert attrs.evolve(FAST, strategy="none").strategy == "none"
     assert FAST.strategy == "backoff"
+
+
+def test_request_options_repr_hides_header_values() -> None:
+    """repr(RequestOptions) names the extra headers but never shows a value (a token override)."""
+    options = RequestOptions(headers={"Authorization": "Bearer SECRET-TOKEN"})
+    assert "SECRET-TOKEN" not in repr(options)
+    assert "Authorization" in repr(options)
+    assert "headers=None" in repr(RequestOptions())

@@ -214,3 +214,11 @@ async def test_facade_upload_build_returns_the_build(fake: FakeHathora) -> None:
         assert fake.uploaded_bytes(build.build_id) == data
         with pytest.raises(SDKValidationError):
             await hathora.builds_v3.upload_build(b"nope")
+
+
+async def test_too_long_source_path_is_a_validation_error(core: HathoraCloudCore) -> None:
+    """A source path the OS refuses (ENAMETOOLONG) is Err(SDKValidationError), not an OSError."""
+    for source in ("/tmp/" + "a" * 300, "/tmp/" + "a" * 5000 + ".tgz"):
+        result = await builds_v3_upload_build(core, source)
+        assert isinstance(result, Err)
+        assert isinstance(result.error, SDKValidationError)

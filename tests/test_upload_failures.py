@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from hathora_cloud import Err, HathoraCloudCore, Ok
-from hathora_cloud.errors import UploadError
+from hathora_cloud.errors import RequestAbortedError, UploadError
 from hathora_cloud.funcs import builds_v3_upload_build
 from hathora_cloud.retries import BackoffStrategy, RequestOptions, RetryConfig
 from hathora_cloud.testing import FakeHathora, FaultRule, make_tarball
@@ -268,3 +268,25 @@ async def test_missing_etag_fails_and_secrets_stay_out_of_errors_and_logs(
     assert "topsecret" not in repr(result.error) + str(result.error)
     assert "/part/1" in caplog.text
     assert "topsecret" not in caplog.text
+
+
+async def test_closing_the_core_mid_upload_is_request_aborted() -> None:
+    """Closing the core under an upload gives Err(RequestAbortedError) at once, no retry waits."""
+    tarball = make_tarball({"Dockerfile": "FROM x\n", "blob": os.urandom(1 << 20)})
+    async with FakeHathora(max_chunk_size=64 * 1024) as fake:
+        fake.inject(FaultRule.latency(0.05, operation="UploadPart"))
+        core = HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url)
+        async with anyio.create_task_group() as group:
+            results: list[object] = []
+
+            async def upload() -> None:
+                results.append(await builds_v3_upload_build(core, tarball))
+
+            group.start_soon(upload)
+            await anyio.sleep(0.1)
+            started = anyio.current_time()
+            await core.aclose()
+        assert anyio.current_time() - started < 0.4
+        [result] = results
+        assert isinstance(result, Err)
+        assert isinstance(result.error, RequestAbortedError)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
+import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hathora_cloud import Err, HathoraCloudCore
 from hathora_cloud._upload.plan import plan_parts
 from hathora_cloud.errors import UploadError
+from hathora_cloud.funcs import builds_v3_upload_build
+from hathora_cloud.hooks import HookContext, HookResponse, Hooks
 from hathora_cloud.models import BuildPart, CreatedBuildV3WithMultipartUrls
+from hathora_cloud.testing import FakeHathora, make_tarball
+
+pytestmark = pytest.mark.anyio
 
 
 def _created(numbers: list[int], chunk: int) -> CreatedBuildV3WithMultipartUrls:
@@ -76,3 +85,46 @@ def test_a_plan_that_cannot_rebuild_the_file_is_refused(size: int, chunk: int, c
     assert isinstance(plan, UploadError)
     assert plan.part_number is None
     assert "sig=" not in str(plan)
+
+
+class _BreakUrls(Hooks):
+    """Rewrite the created build's presigned URLs into ones aiohttp and yarl cannot use."""
+
+    def __init__(self, put_url: str, complete_url: str) -> None:
+        self.urls = (put_url, complete_url)
+
+    async def after_success(self, context: HookContext, response: HookResponse) -> HookResponse:
+        if context.operation_id != "CreateBuild" or response.body is None:
+            return response
+        data = json.loads(response.body)
+        for part in data["uploadParts"]:
+            part["putRequestUrl"] = self.urls[0] or part["putRequestUrl"]
+        if self.urls[1]:
+            data["completeUploadPostRequestUrl"] = self.urls[1]
+        return attrs.evolve(response, body=json.dumps(data).encode())
+
+
+@pytest.mark.parametrize(
+    ("put_url", "complete_url"),
+    [
+        ("/relative?X-Amz-Signature=SECRET", ""),
+        ("http://[::1/x?X-Amz-Signature=SECRET", ""),
+        ("http://127.0.0.1:99999/x?X-Amz-Signature=SECRET", ""),
+        ("", "/complete?X-Amz-Signature=SECRET"),
+    ],
+)
+async def test_unusable_presigned_url_is_an_upload_error(put_url: str, complete_url: str) -> None:
+    """A relative or unparseable presigned URL is Err(UploadError) naming no secret, not a raise."""
+    async with (
+        FakeHathora() as fake,
+        HathoraCloudCore(
+            hathora_dev_token=fake.token,
+            server_url=fake.url,
+            hooks=_BreakUrls(put_url, complete_url),
+        ) as core,
+    ):
+        result = await builds_v3_upload_build(core, make_tarball({"Dockerfile": "FROM x\n"}))
+        assert isinstance(result, Err)
+        assert isinstance(result.error, UploadError)
+        assert "SECRET" not in str(result.error)
+        assert not fake.requests_for("UploadPart")
