@@ -8,7 +8,7 @@ from .. import _checks
 from .._core import HathoraCloudCore
 from .._operations import GET_BUILD
 from .._request import send_json
-from ..errors import OperationError, RequestTimeoutError
+from ..errors import OperationError, RequestAbortedError, RequestTimeoutError
 from ..models import BuildV3
 from ..result import Err, Result
 from ..retries import RequestOptions
@@ -43,6 +43,13 @@ async def wait_for_build(
             )
             if isinstance(result, Err) or result.value.is_terminal:
                 return result
-            await anyio.sleep(interval)
+            # Sleep until the next poll, or until the core is closed under the wait.
+            with anyio.move_on_after(interval):
+                await core._closed_event.wait()
+            if core.closed:
+                return Err(RequestAbortedError(f"waiting for build {build_id}: {_CLOSED}"))
             interval = min(interval * _POLL_GROWTH, poll_interval * _MAX_POLL_FACTOR)
     return Err(RequestTimeoutError(f"build {build_id} did not finish within {timeout:g} seconds"))
+
+
+_CLOSED = "the HathoraCloudCore was closed"
