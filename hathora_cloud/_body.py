@@ -129,21 +129,26 @@ async def read_body(response: aiohttp.ClientResponse, limit: int, *, truncate: b
     size = 0
     content = response.content
     while size <= limit:
-        data = await content.read(STREAM_STEP)
-        if not data and not decoder.has_pending:
-            break
+        # Inflate what is pending before reading more, in steps of at most STREAM_STEP: zlib
+        # builds its output in blocks and joins them, so one big step would cost twice its size.
+        if decoder.has_pending:
+            data = b""
+        else:
+            data = await content.read(STREAM_STEP)
+            if not data:
+                break
         try:
-            out = decoder.step(data, limit - size + 1)
+            out = decoder.step(data, min(STREAM_STEP, limit - size + 1))
         except UndecodableBody:
             if not truncate:
+                chunks.clear()  # the traceback keeps this frame alive: drop the data now
                 raise
             break
-        if not data and not out:
-            break  # nothing more will come out of what is pending
         chunks.append(out)
         size += len(out)
     if size > limit:
         if not truncate:
+            chunks.clear()  # the traceback keeps this frame alive: drop the data now
             raise BodyTooLarge(f"more than {limit} bytes")
         return b"".join(chunks)[:limit]
     if not truncate:
