@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,8 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from aiohttp import web
 
+from hathora_cloud.cli import main
 from hathora_cloud.testing import FakeHathora
 from tests._server import Handler, RecordingServer, build_json, serve
 
@@ -36,6 +39,44 @@ def cli_env(token: str | None = None, env: dict[str, str] | None = None) -> dict
         environment["HATHORA_TOKEN"] = token
     environment.update(env or {})
     return environment
+
+
+@contextmanager
+def restored_logging() -> Iterator[None]:
+    """Restore the ``hathora_cloud`` and ``aiohttp`` loggers' handlers and levels afterwards.
+
+    An in-process CLI run configures them (``--verbose``, ``HATHORA_LOG``) as a process would.
+    """
+    loggers = [logging.getLogger(name) for name in ("hathora_cloud", "aiohttp")]
+    saved = [(list(logger.handlers), logger.level) for logger in loggers]
+    try:
+        yield
+    finally:
+        for logger, (handlers, level) in zip(loggers, saved, strict=True):
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+
+
+def in_process(
+    capfd: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
+    """Return a runner of the CLI's ``main`` in this process (no interpreter start-up).
+
+    The runner returns the exit code and stdout and stderr, decoded as strict UTF-8 (output
+    that is not valid UTF-8 fails the test). The environment is the one :func:`cli_env` gives.
+    """
+
+    def run(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        for name in [name for name in os.environ if name.startswith("HATHORA_")]:
+            monkeypatch.delenv(name)
+        for name, value in cli_env(TOKEN, env).items():
+            monkeypatch.setenv(name, value)
+        with restored_logging():
+            code = main(list(argv))
+        out, err = capfd.readouterr()
+        return code, out.decode(), err.decode()
+
+    return run
 
 
 def cli(

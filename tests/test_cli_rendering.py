@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from hathora_cloud.cli._values import iso_utc
-from tests._cli import (
-    EXAMPLES,
-    HOSTILE,
-    TOKEN,
-    background_server,
-    cli_env,
-    hostile_hathora,
-)
-from tests._server import RecordingServer, respond
+from tests._cli import EXAMPLES, HOSTILE, background_server, hostile_hathora, in_process
+from tests._server import RecordingServer, build_json, respond
 
 # Every character that could steer a terminal, bar newline (and tab, which nothing here prints).
 UNSAFE = re.compile(
@@ -41,22 +32,16 @@ def hostile() -> Iterator[RecordingServer]:
 
 
 @pytest.fixture
-def run(hostile: RecordingServer) -> Run:
-    """Run the CLI against the hostile server; return the exit code and the decoded outputs.
-
-    The outputs are decoded as strict UTF-8: output that is not valid UTF-8 fails the test.
-    """
+def run(
+    hostile: RecordingServer,
+    capfdbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Run:
+    """Run the CLI in this process against the hostile server: exit code, stdout, stderr."""
+    run_main = in_process(capfdbinary, monkeypatch)
 
     def run_cli(*args: str) -> tuple[int, str, str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "hathora_cloud.cli", "--server-url", hostile.url, *args],
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            env=cli_env(TOKEN),
-            timeout=60,
-            check=False,
-        )
-        return done.returncode, done.stdout.decode(), done.stderr.decode()
+        return run_main("--server-url", hostile.url, *args)
 
     return run_cli
 
@@ -123,32 +108,18 @@ def test_extreme_dates_keep_their_offsets_and_sort(run: Run) -> None:
     assert newest < oldest
 
 
-def test_hostile_error_message_is_escaped_on_one_line() -> None:
+def test_hostile_error_message_is_escaped_on_one_line(
+    capfdbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An API error whose message carries escape sequences prints them escaped, on one line."""
     body = {"message": f"no such build {HOSTILE}\nsecond line"}
+    run_main = in_process(capfdbinary, monkeypatch)
     with background_server(respond(404, json=body)) as server:
         for verbose in ([], ["--verbose"]):
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "hathora_cloud.cli",
-                    "--server-url",
-                    server.url,
-                    *verbose,
-                    "builds",
-                    "get",
-                    "bld-1",
-                ],
-                capture_output=True,
-                env=cli_env(TOKEN),
-                timeout=60,
-                check=False,
-            )
-            stderr = done.stderr.decode()
-            assert done.returncode == 3
-            assert not UNSAFE.findall(stderr), stderr
-            error_lines = [line for line in stderr.splitlines() if "error:" in line]
+            code, _, err = run_main("--server-url", server.url, *verbose, "builds", "get", "x")
+            assert code == 3
+            assert_safe(err.replace("Traceback", "traceback"))  # --verbose prints one
+            error_lines = [line for line in err.splitlines() if "error:" in line]
             assert len(error_lines) == 1
             assert "no such build \\x1b]0;pwned\\x07" in error_lines[0]
 
@@ -161,3 +132,32 @@ def test_iso_utc_writes_utc_with_z_and_keeps_unconvertible_offsets() -> None:
     assert iso_utc(datetime(2024, 5, 1, 12, 0, 30, 5, tzinfo=east)) == "2024-04-30T22:00:30Z"
     assert iso_utc(datetime(1, 1, 1, tzinfo=east)) == "0001-01-01T00:00:00+14:00"
     assert iso_utc(None) is None
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80, 100, 120])
+def test_build_ids_never_wrap_at_any_width(
+    columns: int, capfdbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At any terminal width every build id stays whole on one line; lines fit when they can."""
+    ids = [f"bld-{n:04d}6d4c6a71-2f1e-4b7a-9c3d-5e6f7a8b9c0d"[:40] for n in range(3)]
+    builds = [
+        build_json(buildId=ids[0], buildTag="a-rather-long-release-tag-1.2.3-rc4"),
+        build_json(buildId=ids[1], buildTag="v2", status="succeeded", imageSize=1 << 30),
+        build_json(buildId=ids[2], finishedAt="2024-05-01T10:05:00Z", status="failed"),
+    ]
+    run_main = in_process(capfdbinary, monkeypatch)
+    with background_server(respond(200, json={"builds": builds})) as server:
+        code, out, err = run_main(
+            "--server-url", server.url, "builds", "list", env={"COLUMNS": str(columns)}
+        )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 1 + len(builds)  # a header and one line per build: nothing wrapped
+    for build_id in ids:
+        assert any(line.startswith(build_id + " ") for line in lines)
+    assert "STATUS" in lines[0]
+    if columns >= 60:  # the id, the status and a tag fit: nothing is wider than the terminal
+        assert max(len(line.rstrip()) for line in lines) <= columns
+    if columns >= 120:
+        assert "CREATED" in lines[0]
+        assert "2024-05-01T10:00:00Z" in out

@@ -176,8 +176,7 @@ def _add_builds(commands: Any, common: list[_Parser]) -> None:
 
 
 def _add_run_registry(registry: argparse.ArgumentParser) -> None:
-    # One positional list, split after parsing: argparse cannot tell an optional ID from IMAGE
-    # when other options sit between them (`ID --registry-url R IMAGE`).
+    # One positional list, split after parsing: argparse cannot tell an optional ID from IMAGE.
     registry.add_argument(
         "operands",
         nargs="+",
@@ -256,7 +255,15 @@ def parse(argv: Sequence[str], terminal: Terminal | None = None) -> argparse.Nam
         argv: The arguments without the program name.
         terminal: Where help and errors are printed (escaped, secrets masked).
     """
-    args = _build_parser(terminal).parse_args(argv)
+    parser = _build_parser(terminal)
+    args, extras = parser.parse_known_args(argv)
+    # argparse fills a positional list from one run of words only: `run-registry ID --registry-url
+    # R IMAGE` leaves IMAGE over. Words left over there are more operands; anything else is not.
+    if extras and getattr(args, "action", None) == "run-registry":
+        words = [extra for extra in extras if not extra.startswith("-")]
+        args.operands, extras = [*args.operands, *words], [e for e in extras if e not in words]
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
     if hasattr(args, "build_id_option"):
         _resolve_build_id(args)
     return args

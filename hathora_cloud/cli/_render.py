@@ -143,8 +143,9 @@ def show_builds(app: App, builds: Sequence[BuildV3]) -> None:
         row[status_at] = _status(build)
         table.add_row(*row)
     needed = sum(column.width or 0 for column in table.columns) + _GAP * (len(columns) - 1)
-    # Narrower than the id and the status: overflow the line rather than cut an id.
-    app.out.print(table, width=max(needed, app.out.width))
+    if needed > app.out.width:  # narrower than an id and a status: overflow rather than cut
+        table.width = needed
+    app.out.print(table, crop=False)
 
 
 def show_build(app: App, build: BuildV3, *, with_upload_urls: bool = False) -> None:
