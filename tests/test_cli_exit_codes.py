@@ -112,36 +112,43 @@ def test_emulator_rejects_a_client_option_given_before_it() -> None:
     assert "--server-url does not apply to `emulator`" in done.stderr
 
 
+def _delete_on_a_terminal(server_url: str, build_id: str, answer: bytes) -> tuple[int, str]:
+    """Run `builds delete ID` with stdin on a pseudo-terminal, type ``answer``; code, stderr."""
+    controller, terminal = pty.openpty()
+    argv = ["--server-url", server_url, "builds", "delete", build_id]
+    with subprocess.Popen(
+        [sys.executable, "-m", "hathora_cloud.cli", *argv],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(TOKEN),
+    ) as process:
+        os.close(terminal)
+        os.write(controller, answer)
+        code = process.wait(30)
+        assert process.stderr is not None
+        stderr = process.stderr.read().decode()
+    os.close(controller)
+    return code, stderr
+
+
 def test_declining_the_delete_prompt_exits_4_and_keeps_the_build(fake: FakeHathora) -> None:
-    """Answering no at the prompt exits 4 ("declined") and deletes nothing; yes deletes (0)."""
+    """Answering no (or Ctrl-D) exits 4 ("declined") and deletes nothing; yes deletes (0)."""
     created = cli("--server-url", fake.url, "--json", "builds", "create", "--registry", token=TOKEN)
     build_id = json.loads(created.stdout)["buildId"]
-    for answer, code in ((b"n\n", 4), (b"y\n", 0)):
-        controller, terminal = pty.openpty()
-        with subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hathora_cloud.cli",
-                *("--server-url", fake.url),
-                "builds",
-                "delete",
-                build_id,
-            ],
-            stdin=terminal,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=cli_env(TOKEN),
-        ) as process:
-            os.close(terminal)
-            os.write(controller, answer)
-            assert process.wait(30) == code
-            assert process.stderr is not None
-            stderr = process.stderr.read().decode()
-        os.close(controller)
-        assert "This cannot be undone" in stderr
+    for answer, code in ((b"n\n", 4), (b"\x04", 4), (b"y\n", 0)):
+        got, stderr = _delete_on_a_terminal(fake.url, build_id, answer)
+        assert got == code, stderr
+        assert f"Delete build {build_id}? This cannot be undone." in stderr
         deleted = fake.builds[build_id].deleted_at is not None
         assert (deleted, "Not deleted." in stderr) == (code == 0, code == 4)
+
+
+def test_the_delete_prompt_shows_a_strange_id_as_text(fake: FakeHathora) -> None:
+    """An id that looks like markup or carries an escape is shown escaped in the prompt."""
+    code, stderr = _delete_on_a_terminal(fake.url, "[/oops]\x1b[2J", b"n\n")
+    assert code == 4, stderr
+    assert "Delete build [/oops]\\x1b[2J?" in stderr
 
 
 def test_ctrl_c_exits_130_without_traceback() -> None:

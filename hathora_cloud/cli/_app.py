@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TextIO, cast
 
-from .. import _logging
-from .._core import HathoraCloudCore
+from .. import HathoraCloudCore, _logging
 from ._errors import UsageError
 from ._terminal import Redactor, SafeConsole, Terminal
 from ._values import dump_json

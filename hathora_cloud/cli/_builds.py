@@ -51,7 +51,8 @@ def _confirm(app: App, build_id: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(f"refusing to delete {build_id} without confirmation: pass --yes")
     try:
-        answer = app.err.input(f"Delete build {build_id}? This cannot be undone. [y/N] ")
+        prompt = f"Delete build {build_id}? This cannot be undone. [y/N] "
+        answer = app.err.input(prompt, markup=False, emoji=False)
     except EOFError:  # Ctrl-D: no answer is no
         app.err.print()
         return False
