@@ -18,7 +18,7 @@ import pytest
 from hathora_cloud.cli import _main
 from hathora_cloud.cli._parser import parse
 from hathora_cloud.testing import FakeHathora
-from tests._cli import TOKEN, background_fake, background_server, cli, cli_env
+from tests._cli import TOKEN, background_fake, background_server, cli, cli_env, restored_logging
 from tests._server import RecordingServer, build_json, respond
 
 MANY_BUILDS = 600
@@ -236,7 +236,8 @@ def test_a_bug_exits_70_with_one_line(
 
     monkeypatch.setitem(_main._BUILDS, "list", broken)
     monkeypatch.setenv("HATHORA_TOKEN", TOKEN)
-    assert _main.run(["--server-url", "http://127.0.0.1:9", "builds", "list"]) == 70
+    with restored_logging():
+        assert _main.run(["--server-url", "http://127.0.0.1:9", "builds", "list"]) == 70
     err = capfd.readouterr().err
     assert "internal error: RuntimeError: a bug" in err
     assert "Traceback" not in err
