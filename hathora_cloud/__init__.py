@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from . import _logging
 from ._core import HathoraCloudCore as HathoraCloudCore
 from ._version import __version__ as __version__
 from .result import CallMeta as CallMeta
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 # A library stays silent unless the application configures logging.
 logging.getLogger("hathora_cloud").addHandler(logging.NullHandler())
+_logging.configure_from_env()  # HATHORA_LOG=debug|info|warning: log lines on stderr, no code
 
 __all__ = (
     "BackoffStrategy",

@@ -13,7 +13,7 @@ __all__ = ("main",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit code (0, 1 build failed, 2 usage, 3 API).
+    """Run the command line and return its exit code (see the README's exit-code table).
 
     Args:
         argv: The arguments without the program name; ``sys.argv[1:]`` when ``None``.

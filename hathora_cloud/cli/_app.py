@@ -1,33 +1,24 @@
-"""What every command shares: the consoles, the output mode and the configured core."""
+"""What every command shares: the terminal, the output mode and the configured core."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TextIO, cast
 
-from rich.console import Console
-
-from .._core import DEFAULT_SERVER_URL, HathoraCloudCore
+from .. import HathoraCloudCore, _logging
 from ._errors import UsageError
+from ._terminal import Redactor, SafeConsole, Terminal
+from ._values import dump_json
 
 __all__ = ("DEFAULT_LOG_DELAY", "App", "configure_logging", "log_delay", "open_app")
 
 DEFAULT_LOG_DELAY = 0.03
 """Seconds between two log lines of the embedded emulator, so a person sees the log stream."""
 _LOG_DELAY_ENV = "HATHORA_CLOUD_EMULATOR_LOG_DELAY"
-_PIPE_WIDTH = 200
-
-
-class _Console(Console):
-    """A console that lets a closed stdout reach the CLI's one handler (rich would exit 1)."""
-
-    def on_broken_pipe(self) -> None:
-        raise BrokenPipeError
 
 
 class App:
@@ -41,9 +32,12 @@ class App:
         core: The configured core.
     """
 
-    def __init__(self, args: argparse.Namespace, core: HathoraCloudCore) -> None:
-        self.out = _Console(highlight=False, width=None if sys.stdout.isatty() else _PIPE_WIDTH)
-        self.err = Console(stderr=True, highlight=False)
+    def __init__(
+        self, args: argparse.Namespace, core: HathoraCloudCore, terminal: Terminal
+    ) -> None:
+        self.terminal = terminal
+        self.out: SafeConsole = terminal.out
+        self.err: SafeConsole = terminal.err
         self.json: bool = args.json
         self.quiet: bool = args.quiet
         self.verbose: bool = args.verbose
@@ -56,13 +50,12 @@ class App:
 
     def emit_json(self, data: object) -> None:
         """Print ``data`` as JSON on stdout, one document."""
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        sys.stdout.flush()
+        self.terminal.out_file.write(dump_json(data) + "\n")
 
     def note(self, text: str) -> None:
         """Print an informational line on stderr unless ``--quiet``."""
         if not self.quiet:
-            self.err.print(text, markup=False, soft_wrap=True, style="dim")
+            self.err.print(text, soft_wrap=True, style="dim")
 
 
 def log_delay(args: argparse.Namespace) -> float:
@@ -77,7 +70,7 @@ def log_delay(args: argparse.Namespace) -> float:
 
 
 @asynccontextmanager
-async def open_app(args: argparse.Namespace) -> AsyncIterator[App]:
+async def open_app(args: argparse.Namespace, terminal: Terminal) -> AsyncIterator[App]:
     """Yield the app for ``args``, starting an embedded emulator for ``--emulator``; close all."""
     if args.emulator:
         from ..testing import FakeHathora  # only --emulator pays for the emulator's import
@@ -88,7 +81,7 @@ async def open_app(args: argparse.Namespace) -> AsyncIterator[App]:
                 hathora_dev_token=fake.token, org_id=org_id, server_url=fake.url
             )
             async with core:
-                app = App(args, core)
+                app = App(args, core, terminal)
                 app.note(f"Using an embedded emulator at {fake.url}")
                 yield app
         return
@@ -97,33 +90,41 @@ async def open_app(args: argparse.Namespace) -> AsyncIterator[App]:
         raise UsageError(
             "no developer token: pass --token or set HATHORA_TOKEN (or use --emulator)"
         )
-    server_url = args.server_url or os.environ.get("HATHORA_CLOUD_ENDPOINT") or DEFAULT_SERVER_URL
+    # The core falls back on HATHORA_CLOUD_ENDPOINT, then on the public API.
     async with HathoraCloudCore(
-        hathora_dev_token=token, org_id=args.org_id, server_url=server_url
+        hathora_dev_token=token, org_id=args.org_id, server_url=args.server_url or None
     ) as core:
-        yield App(args, core)
+        yield App(args, core, terminal)
 
 
 class _RedactFilter(logging.Filter):
-    """Replace every secret in a record's final message by ``***`` (belt and braces)."""
+    """Mask secrets and URL query strings in a record's final message (belt and braces)."""
 
-    def __init__(self, secrets: tuple[str, ...]) -> None:
+    def __init__(self, redactor: Redactor) -> None:
         super().__init__()
-        self._secrets = secrets
+        self._redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        record.msg, record.args = message, None
+        record.msg, record.args = self._redactor.diagnostic(record.getMessage()), None
         return True
 
 
-def configure_logging(secrets: tuple[str, ...]) -> None:
-    """Send the ``hathora_cloud`` logger's DEBUG records to stderr, secrets redacted."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_RedactFilter(secrets))
-    logger = logging.getLogger("hathora_cloud")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+def configure_logging(terminal: Terminal, *, verbose: bool) -> None:
+    """Show the ``hathora_cloud`` logger's records on stderr for ``--verbose`` or ``HATHORA_LOG``.
+
+    ``--verbose`` means DEBUG, through the same handler and format as ``HATHORA_LOG=debug`` (one
+    handler, even when both are used). Either way the handler writes through the terminal's
+    stderr, so secrets are masked there too.
+    """
+    stream = cast(TextIO, terminal.err_file)
+    handler: logging.StreamHandler[TextIO] | None
+    if verbose:
+        handler = _logging.enable(logging.DEBUG, stream=stream)
+    else:
+        handler = _logging.installed()  # HATHORA_LOG, applied when hathora_cloud was imported
+        if handler is not None:
+            handler.setStream(stream)
+    if handler is not None and not any(
+        isinstance(existing, _RedactFilter) for existing in handler.filters
+    ):
+        handler.addFilter(_RedactFilter(terminal.redactor))

@@ -18,7 +18,7 @@ from ..funcs.builds_v3_wait_for_build import builds_v3_wait_for_build
 from ..models import BuildStatus, CreateBuildV3Params, CreateMultipartBuildParams, RegistryConfig
 from ..streams import BuildLogStream
 from ._app import App
-from ._errors import UsageError
+from ._errors import EXIT_DECLINED, UsageError, failure_message
 from ._live import LiveDisplay
 from ._render import show_build, show_builds
 
@@ -50,15 +50,23 @@ async def builds_get(app: App, args: argparse.Namespace) -> int:
 def _confirm(app: App, build_id: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(f"refusing to delete {build_id} without confirmation: pass --yes")
-    answer = app.err.input(f"Delete build {build_id}? This cannot be undone. [y/N] ", markup=False)
+    try:
+        prompt = f"Delete build {build_id}? This cannot be undone. [y/N] "
+        answer = app.err.input(prompt, markup=False, emoji=False)
+    except EOFError:  # Ctrl-D: no answer is no
+        app.err.print()
+        return False
     return answer.strip().lower() in ("y", "yes")
 
 
 async def builds_delete(app: App, args: argparse.Namespace) -> int:
-    """Delete a build after asking on the terminal (or straight away with ``--yes``)."""
+    """Delete a build after asking on the terminal (or straight away with ``--yes``).
+
+    Answering no exits with :data:`EXIT_DECLINED`, so a script never takes it for a deletion.
+    """
     if not args.yes and not _confirm(app, args.build_id):
         app.err.print("Not deleted.")
-        return 0
+        return EXIT_DECLINED
     (await builds_v3_delete_build(app.core, args.build_id)).unwrap()
     if app.json:
         app.emit_json({"buildId": args.build_id, "deleted": True})
@@ -71,7 +79,9 @@ async def builds_create(app: App, args: argparse.Namespace) -> int:
     """Create a build awaiting an upload (its presigned URLs in JSON) or a registry image."""
     if args.registry:
         registry = CreateBuildV3Params(build_tag=args.tag)
-        show_build(app, (await builds_v3_create_build_registry(app.core, registry)).unwrap())
+        build = (await builds_v3_create_build_registry(app.core, registry)).unwrap()
+        show_build(app, build)
+        app.note(f"Next: hathora-cloud builds run-registry {build.build_id} IMAGE")
         return 0
     params = CreateMultipartBuildParams(build_size_in_bytes=args.size, build_tag=args.tag)
     created = (await builds_v3_create_build(app.core, params)).unwrap()
@@ -80,7 +90,7 @@ async def builds_create(app: App, args: argparse.Namespace) -> int:
 
 
 async def follow(app: App, stream: BuildLogStream, build_id: str) -> int:
-    """Print a run's log as it streams, then the final build; exit code 1 if it failed."""
+    """Print a run's log as it streams, then the final build; exit code 1 unless it succeeded."""
     with LiveDisplay(app) as display:
         try:
             async with stream:
@@ -93,9 +103,9 @@ async def follow(app: App, stream: BuildLogStream, build_id: str) -> int:
                 markup=False,
             )
         build = (await builds_v3_wait_for_build(app.core, build_id, poll_interval=1.0)).unwrap()
-        if build.status == BuildStatus.FAILED:
+        if build.status != BuildStatus.SUCCEEDED:  # as deploy judges it: only success is success
             tail = tuple(display.tail)
-            failure = BuildFailedError(f"build {build_id} ended failed", build=build, log_tail=tail)
+            failure = BuildFailedError(failure_message(build, tail), build=build, log_tail=tail)
             display.report_failure(failure)
             show_build(app, build)
             raise failure

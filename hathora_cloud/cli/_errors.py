@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..errors import (
     BuildFailedError,
     HathoraCloudError,
@@ -13,20 +15,28 @@ from ..errors import (
     SDKValidationError,
     UploadError,
 )
+from ..models import BuildV3
 
 __all__ = (
     "EXIT_API",
     "EXIT_BROKEN_PIPE",
     "EXIT_BUILD_FAILED",
+    "EXIT_DECLINED",
+    "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
     "UsageError",
     "describe",
+    "failure_message",
 )
 
 EXIT_BUILD_FAILED = 1
 EXIT_USAGE = 2
 EXIT_API = 3
+EXIT_DECLINED = 4
+"""The user answered no at a confirmation prompt: nothing was changed."""
+EXIT_INTERNAL = 70
+"""A bug in the CLI (``EX_SOFTWARE`` of sysexits.h); ``--verbose`` shows the traceback."""
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """stdout was closed early; 128 + SIGPIPE, as a shell reports a process SIGPIPE ended."""
@@ -41,6 +51,13 @@ _HINTS = {
     422: "check the arguments",
     429: "rate limited; wait a little and try again",
 }
+# A 400 from a run command most often means the build is of the other kind.
+_COMMAND_HINTS = {
+    ("run", 400): "a build from `builds create --registry` runs with "
+    "`hathora-cloud builds run-registry ID IMAGE`",
+    ("run-registry", 400): "an uploaded build runs with `hathora-cloud builds run ID`; "
+    "run-registry needs a build from `builds create --registry`",
+}
 
 
 class UsageError(Exception):
@@ -52,31 +69,43 @@ def _one_line(text: str) -> str:
     return line if len(line) <= _LINE_LIMIT else line[: _LINE_LIMIT - 1] + "…"
 
 
-def _hint_for_status(status: int) -> str:
+def _hint_for_status(status: int, command: str | None) -> str:
     if status >= 500:
         return "the service failed; try again later"
-    return _HINTS.get(status, "see --verbose for details")
+    hint = _COMMAND_HINTS.get((command or "", status))
+    return hint or _HINTS.get(status, "see --verbose for details")
 
 
-def describe(error: HathoraError, server_url: str) -> tuple[int, str]:
+def failure_message(build: BuildV3, log_tail: Sequence[str]) -> str:
+    """Return why a build did not succeed: its status and its last non-empty log line.
+
+    ``builds run`` and ``builds deploy`` both say it this way, whatever the SDK's wording.
+    """
+    last = next((line.strip() for line in reversed(log_tail) if line.strip()), None)
+    message = f"build {build.build_id} ended {build.status}"
+    return f"{message}: {last}" if last else message
+
+
+def describe(error: HathoraError, server_url: str, command: str | None = None) -> tuple[int, str]:
     """Return the exit code and the one-line message for an SDK error.
 
     Args:
         error: What the SDK returned.
         server_url: The API base URL, named in connection errors.
+        command: The command that failed (``run``, ``get``...), for a more precise hint.
 
     Returns:
         The exit code and the message (without a trailing newline).
     """
-    message = _one_line(error.message)
     if isinstance(error, BuildFailedError):
-        return EXIT_BUILD_FAILED, message
+        return EXIT_BUILD_FAILED, _one_line(failure_message(error.build, error.log_tail))
+    message = _one_line(error.message)
     if isinstance(error, SDKValidationError):
         return EXIT_USAGE, message
     if isinstance(error, InvalidRequestError):  # an unusable --server-url: nothing was sent
         return EXIT_USAGE, _transport_line(error, message, server_url)
     if isinstance(error, HathoraCloudError):
-        hint = _hint_for_status(error.status_code)
+        hint = _hint_for_status(error.status_code, command)
         return EXIT_API, f"{error.status_code}: {message} ({hint})"
     if isinstance(error, UploadError):
         part = "completion" if error.part_number is None else f"part {error.part_number}"

@@ -126,7 +126,7 @@ class LiveDisplay:
         self._stop_bar()
         self.tail.append(line)
         if not self._app.quiet:
-            self._app.err.print(Text(line), soft_wrap=True)
+            self._app.err.print(line, soft_wrap=True)
             self.lines_shown += 1
 
     def report_failure(self, error: BuildFailedError) -> None:
@@ -137,4 +137,4 @@ class LiveDisplay:
         if lines:
             self._app.err.print(f"Last {len(lines)} log lines:", style="bold")
         for line in lines:
-            self._app.err.print(Text("  " + line), soft_wrap=True)
+            self._app.err.print("  " + line, soft_wrap=True)

@@ -7,17 +7,22 @@ import asyncio
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Awaitable, Callable, Sequence
-
-from rich.console import Console
 
 from ..errors import HathoraError
 from . import _builds
 from ._app import App, configure_logging, open_app
 from ._emulator import run_emulator
-from ._errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, describe
-from ._parser import build_parser
+from ._errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    UsageError,
+    describe,
+)
+from ._parser import parse
+from ._terminal import Terminal
 
 __all__ = ("run",)
 
@@ -43,16 +48,20 @@ def _secrets(argv: Sequence[str]) -> tuple[str, ...]:
     return tuple(secret for secret in found if secret)
 
 
-def _fail(message: str, secrets: tuple[str, ...]) -> None:
-    for secret in secrets:
-        message = message.replace(secret, "***")
-    Console(stderr=True, highlight=False).print(
-        f"hathora-cloud: error: {message}", markup=False, soft_wrap=True, style="red"
-    )
+def _fail(terminal: Terminal, message: str) -> None:
+    terminal.err.print(f"hathora-cloud: error: {message}", soft_wrap=True, style="red")
 
 
-async def _dispatch(args: argparse.Namespace) -> int:
+def _check_emulator_options(args: argparse.Namespace) -> None:
+    for option in ("server_url", "emulator"):
+        if getattr(args, option):
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} does not apply to `emulator` (it serves one itself)")
+
+
+async def _dispatch(args: argparse.Namespace, terminal: Terminal) -> int:
     if args.command == "emulator":
+        _check_emulator_options(args)
         return await run_emulator(args)
     if args.emulator and args.server_url:
         raise UsageError("--emulator and --server-url cannot be used together")
@@ -61,11 +70,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from . import _deploy
 
         command = _deploy.builds_upload if args.action == "upload" else _deploy.builds_deploy
-    async with open_app(args) as app:
+    async with open_app(args, terminal) as app:
         try:
             return await command(app, args)
         except HathoraError as error:
-            code, message = describe(error, app.core.server_url)
+            code, message = describe(error, app.core.server_url, args.action)
             raise _Reported(code, message) from error
 
 
@@ -77,31 +86,50 @@ class _Reported(Exception):
         self.code = code
 
 
+def _stop_on_closed_stdout() -> int:
+    """Exit code 141, with stdout pointed at /dev/null so the interpreter's flush is silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    secrets = _secrets(argv)
+    terminal = Terminal(_secrets(argv))
     try:
-        args = build_parser(secrets).parse_args(argv)
+        code = _run(argv, terminal)
+        sys.stdout.flush()  # anything written past the terminal fails here, not at exit
+    except BrokenPipeError:  # stdout closed early (say, `| head`): stop quietly
+        return _stop_on_closed_stdout()
+    return code
+
+
+def _run(argv: list[str], terminal: Terminal) -> int:
+    try:
+        args = parse(argv, terminal)
     except SystemExit as exit_:  # argparse: --help, --version, or a usage error
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
-    if args.verbose:
-        configure_logging(secrets)
-    else:
+    configure_logging(terminal, verbose=args.verbose)
+    if not args.verbose:
         # An embedded emulator's aiohttp server logs handler errors (say, a client gone on
         # Ctrl-C) with tracebacks; without --verbose the CLI shows only its own one-line errors.
         logging.getLogger("aiohttp").addHandler(logging.NullHandler())
     try:
-        return asyncio.run(_dispatch(args))
+        return asyncio.run(_dispatch(args, terminal))
     except KeyboardInterrupt:
-        _fail("interrupted", ())
+        _fail(terminal, "interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # stdout closed early (say, `| head`): stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
-        return EXIT_BROKEN_PIPE
+    except BrokenPipeError:
+        raise
     except (UsageError, _Reported) as error:
         if args.verbose:
-            traceback.print_exc()
-        _fail(str(error), secrets)
+            terminal.print_traceback(error)
+        _fail(terminal, str(error))
         return error.code if isinstance(error, _Reported) else EXIT_USAGE
+    except Exception as error:  # a bug: one line, not a traceback (unless --verbose)
+        if args.verbose:
+            terminal.print_traceback(error)
+        _fail(terminal, f"internal error: {type(error).__name__}: {error} (please report it)")
+        return EXIT_INTERNAL

@@ -1,35 +1,61 @@
-"""The argument parser: global options (accepted before or after the command) and the commands."""
+"""The argument parser: global options (accepted before or after the command) and the commands.
+
+Habits of the official Go CLI are accepted too: a group's singular name (``build list``) and
+``--build-id ID`` wherever the build id is a positional argument.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, NoReturn
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
+from ._terminal import Terminal
 
-__all__ = ("build_parser",)
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+__all__ = ("add_group", "parse")
 
 _EPILOG = """\
-exit codes: 0 success, 1 the build failed, 2 usage error, 3 API or transport error, 130 interrupted,
-141 stdout closed early
+exit codes: 0 success, 1 the build did not succeed, 2 usage error, 3 API or transport error,
+4 declined at a confirmation prompt, 70 internal error, 130 interrupted, 141 stdout closed early
+
+environment: HATHORA_TOKEN, HATHORA_ORG_ID, HATHORA_CLOUD_ENDPOINT,
+HATHORA_LOG=debug|info|warning (the SDK's log lines on stderr, like --verbose)
 
 example: hathora-cloud --emulator builds deploy examples/game-server"""
+_OPERANDS = "[ID] IMAGE"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Show ``run-registry``'s operands as ``[ID] IMAGE`` rather than argparse's ``X [X ...]``."""
+
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        if action.metavar == _OPERANDS:
+            return _OPERANDS
+        return super()._format_args(action, default_metavar)
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose error messages never show a secret (say, a misplaced token)."""
+    """A parser that prints through the CLI's terminal: escaped, the token masked, written whole."""
 
-    secrets: tuple[str, ...] = ()
+    terminal: Terminal | None = None
 
-    def error(self, message: str) -> NoReturn:
-        for secret in self.secrets:
-            message = message.replace(secret, "***")
-        super().error(message)
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message and self.terminal is not None:
+            self.terminal.write_plain(message, stderr=file is not sys.stdout)
+        elif message:
+            super()._print_message(message, file)
 
 
+_TOKEN_HELP = "developer token (default: $HATHORA_TOKEN); never printed"
+_ORG_HELP = "organization id (default: $HATHORA_ORG_ID)"
 _VALUE_OPTIONS = (
-    ("--token", "TOKEN", "developer token (default: $HATHORA_TOKEN); never printed"),
-    ("--org-id", "ORG", "organization id (default: $HATHORA_ORG_ID)"),
+    ("--token", "TOKEN", _TOKEN_HELP),
+    ("--org-id", "ORG", _ORG_HELP),
     ("--server-url", "URL", "API base URL (default: $HATHORA_CLOUD_ENDPOINT or api.hathora.dev)"),
 )
 _FLAGS = (
@@ -38,16 +64,30 @@ _FLAGS = (
     ("--verbose", "debug logs and tracebacks on stderr (secrets redacted)"),
     ("--quiet", "no progress bar and no live build log"),
 )
+# What `emulator` understands: the token and org it accepts, the announcement as JSON, logs.
+_EMULATOR_VALUE_OPTIONS = (
+    ("--token", "TOKEN", "the token the emulator accepts (default: a random one, printed)"),
+    ("--org-id", "ORG", "the organization id it reports (default: org-fake-0001)"),
+)
+_EMULATOR_FLAGS = (
+    ("--json", "announce the URL, org id and token as one JSON line"),
+    ("--verbose", "show the server's errors with their tracebacks"),
+)
 
 
-def _global_options(*, suppress: bool) -> _Parser:
+def _global_options(
+    *,
+    suppress: bool,
+    values: Sequence[tuple[str, str, str]] = _VALUE_OPTIONS,
+    flags: Sequence[tuple[str, str]] = _FLAGS,
+) -> _Parser:
     """Return the global options; with ``suppress`` their defaults do not override earlier ones."""
     parent = _Parser(add_help=False)
     group = parent.add_argument_group("global options")
-    for name, metavar, help_text in _VALUE_OPTIONS:
+    for name, metavar, help_text in values:
         default = argparse.SUPPRESS if suppress else None
         group.add_argument(name, default=default, metavar=metavar, help=help_text)
-    for name, help_text in _FLAGS:
+    for name, help_text in flags:
         flag_default: object = argparse.SUPPRESS if suppress else False
         group.add_argument(name, action="store_true", default=flag_default, help=help_text)
     group.add_argument(
@@ -59,22 +99,45 @@ def _global_options(*, suppress: bool) -> _Parser:
     return parent
 
 
+def add_group(commands: Any, name: str, common: list[_Parser], help_text: str) -> Any:
+    """Add a command group (``builds``) that also answers to its singular (``build``).
+
+    Returns:
+        The group's subparsers action, to add the group's actions to. ``args.command`` is the
+        group's plural name however it was typed.
+    """
+    aliases = [name[:-1]] if name.endswith("s") else []
+    group = commands.add_parser(
+        name,
+        aliases=aliases,
+        parents=common,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        formatter_class=_Formatter,
+    )
+    group.set_defaults(command=name)
+    return group.add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=type(group)
+    )
+
+
+def _add_build_id(parser: argparse.ArgumentParser) -> None:
+    """Take the build id as ``ID`` or as ``--build-id ID`` (the Go CLI's spelling)."""
+    parser.add_argument("build_id", nargs="?", metavar="ID", help="the build id")
+    parser.add_argument(
+        "--build-id", dest="build_id_option", metavar="ID", help="the build id, as an option"
+    )
+    parser.set_defaults(parser=parser)
+
+
 _SOURCE_COMMANDS = (
     ("upload", "upload a directory or .tgz as a new build (without running it)"),
     ("deploy", "upload, run with the live log, and show the final build"),
 )
 
 
-def _add_builds(commands: Any, common: list[_Parser], parser_class: Any) -> None:
-    builds = commands.add_parser(
-        "builds",
-        parents=common,
-        help="manage BuildsV3 builds",
-        description="Manage BuildsV3 builds.",
-    )
-    actions = builds.add_subparsers(
-        dest="action", required=True, metavar="ACTION", parser_class=parser_class
-    )
+def _add_builds(commands: Any, common: list[_Parser]) -> None:
+    actions = add_group(commands, "builds", common, "manage BuildsV3 builds")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = actions.add_parser(
@@ -82,13 +145,14 @@ def _add_builds(commands: Any, common: list[_Parser], parser_class: Any) -> None
             parents=common,
             help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
+            formatter_class=_Formatter,
         )
         return parser
 
     add("list", "list the builds, newest first")
-    add("get", "show one build").add_argument("build_id", metavar="ID")
+    _add_build_id(add("get", "show one build"))
     delete = add("delete", "delete a build")
-    delete.add_argument("build_id", metavar="ID")
+    _add_build_id(delete)
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     create = add(
         "create", "create a build: for an upload (--size) or a registry image (--registry)"
@@ -105,34 +169,35 @@ def _add_builds(commands: Any, common: list[_Parser], parser_class: Any) -> None
         source = add(name, help_text)
         source.add_argument("path", metavar="PATH", help="a directory with a Dockerfile, or a .tgz")
         source.add_argument("--tag", help="your version label, such as 1.4.2")
-    add("run", "run an uploaded build, streaming its log").add_argument("build_id", metavar="ID")
-    registry = add("run-registry", "build from a container registry image, streaming the log")
-    registry.add_argument("build_id", metavar="ID", help="a build made by the registry create call")
-    registry.add_argument("image", metavar="IMAGE", help="such as ghcr.io/org/server:1.2")
+    _add_build_id(add("run", "run an uploaded build, streaming its log"))
+    _add_run_registry(
+        add("run-registry", "build from a container registry image, streaming the log")
+    )
+
+
+def _add_run_registry(registry: argparse.ArgumentParser) -> None:
+    # One positional list, split after parsing: argparse cannot tell an optional ID from IMAGE.
+    registry.add_argument(
+        "operands",
+        nargs="+",
+        metavar=_OPERANDS,
+        help="the build id (a build made by `builds create --registry`; or --build-id ID) "
+        "and the image, such as ghcr.io/org/server:1.2",
+    )
+    registry.add_argument(
+        "--build-id", dest="build_id_option", metavar="ID", help="the build id, as an option"
+    )
     registry.add_argument("--registry-url", help="registry host (default: split off IMAGE)")
     registry.add_argument(
         "--auth-from-env",
         metavar="VAR",
         help="read the registry credential from this environment variable",
     )
+    registry.set_defaults(parser=registry)
 
 
-def build_parser(secrets: tuple[str, ...] = ()) -> argparse.ArgumentParser:
-    """Return the ``hathora-cloud`` parser; ``secrets`` are masked in its error messages."""
-    parser_class: type[_Parser] = type("_Parser", (_Parser,), {"secrets": secrets})
-    parser = parser_class(
-        prog="hathora-cloud",
-        description="Hathora Cloud BuildsV3 from the command line.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_global_options(suppress=False)],
-    )
-    parser.add_argument("--version", action="version", version=f"hathora-cloud {__version__}")
-    common = [_global_options(suppress=True)]
-    commands = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=parser_class
-    )
-    _add_builds(commands, common, parser_class)
+def _add_emulator(commands: Any) -> None:
+    common = [_global_options(suppress=True, values=_EMULATOR_VALUE_OPTIONS, flags=_EMULATOR_FLAGS)]
     emulator = commands.add_parser(
         "emulator",
         parents=common,
@@ -141,4 +206,64 @@ def build_parser(secrets: tuple[str, ...] = ()) -> argparse.ArgumentParser:
     )
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     emulator.add_argument("--host", default="127.0.0.1", help="interface to bind")
+
+
+def _build_parser(terminal: Terminal | None) -> _Parser:
+    """Return the ``hathora-cloud`` parser, printing through ``terminal``."""
+    parser_class: type[_Parser] = type("_Parser", (_Parser,), {"terminal": terminal})
+    parser = parser_class(
+        prog="hathora-cloud",
+        description="Hathora Cloud BuildsV3 from the command line.",
+        epilog=_EPILOG,
+        formatter_class=_Formatter,
+        parents=[_global_options(suppress=False)],
+    )
+    parser.add_argument("--version", action="version", version=f"hathora-cloud {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=parser_class
+    )
+    _add_builds(commands, [_global_options(suppress=True)])
+    _add_emulator(commands)
     return parser
+
+
+def _resolve_build_id(args: argparse.Namespace) -> None:
+    """Set ``args.build_id`` from ``ID`` or ``--build-id`` (exactly one of them)."""
+    parser: argparse.ArgumentParser = args.parser
+    option = args.build_id_option
+    if args.action == "run-registry":
+        operands: list[str] = args.operands
+        expected = 1 if option else 2
+        if len(operands) > expected:
+            detail = "the build id is given twice" if option else "unexpected arguments"
+            parser.error(f"{detail}: {' '.join(operands[expected:])} (usage: [ID] IMAGE)")
+        if len(operands) < expected:
+            parser.error("a build id is required: ID IMAGE, or --build-id ID IMAGE")
+        args.build_id, args.image = (option, operands[0]) if option else operands
+        return
+    if args.build_id and option:
+        parser.error("give the build id once: as ID or as --build-id ID, not both")
+    if not (args.build_id or option):
+        parser.error("a build id is required: ID or --build-id ID")
+    args.build_id = args.build_id or option
+
+
+def parse(argv: Sequence[str], terminal: Terminal | None = None) -> argparse.Namespace:
+    """Parse the command line; usage errors exit (``SystemExit``) as argparse's do.
+
+    Args:
+        argv: The arguments without the program name.
+        terminal: Where help and errors are printed (escaped, secrets masked).
+    """
+    parser = _build_parser(terminal)
+    args, extras = parser.parse_known_args(argv)
+    # argparse fills a positional list from one run of words only: `run-registry ID --registry-url
+    # R IMAGE` leaves IMAGE over. Words left over there are more operands; anything else is not.
+    if extras and getattr(args, "action", None) == "run-registry":
+        words = [extra for extra in extras if not extra.startswith("-")]
+        args.operands, extras = [*args.operands, *words], [e for e in extras if e not in words]
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if hasattr(args, "build_id_option"):
+        _resolve_build_id(args)
+    return args

@@ -1,17 +1,22 @@
-"""Show builds: rich tables for people, camelCase JSON (the wire's shape) for programs."""
+"""Show builds: rich tables for people, camelCase JSON (every field, always) for programs.
+
+Cells are plain strings (styled with :class:`~rich.styled.Styled`), never pre-built ``Text``,
+so the console escapes server data before the table measures it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import attrs
+from rich.console import JustifyMethod, RenderableType
+from rich.styled import Styled
 from rich.table import Table
-from rich.text import Text
 
-from .._converter import unstructure
 from ..models import BuildV3, CreatedBuildV3WithMultipartUrls
 from ._app import App
+from ._values import instant, iso_utc, model_json, size
 
 __all__ = ("build_json", "newest_first", "show_build", "show_builds")
 
@@ -21,45 +26,89 @@ _STATUS_STYLES = {
     "running": "yellow",
     "created": "cyan",
 }
-_UPLOAD_KEYS = ("completeUploadPostRequestUrl", "maxChunkSize", "uploadParts")
+_GAP = 2
+"""Columns between two table columns (rich's default padding of one on each side)."""
+_TAG_WANTED = 24
+"""Tags up to this many cells are shown whole when dropping other columns makes room."""
+_TAG_MIN = 8
+"""The narrowest a tag column may get (ellipsized) before the column is dropped instead."""
 
 
 def newest_first(builds: Iterable[BuildV3]) -> list[BuildV3]:
     """Return the builds sorted by creation time, newest first."""
-    return sorted(builds, key=lambda build: build.created_at, reverse=True)
+    return sorted(builds, key=lambda build: instant(build.created_at), reverse=True)
 
 
 def build_json(build: BuildV3, *, with_upload_urls: bool = False) -> dict[str, Any]:
-    """Return the build as the wire's camelCase JSON.
+    """Return every field of the build as the wire's camelCase JSON (``null`` when absent).
 
     Args:
         build: The build.
-        with_upload_urls: Keep the presigned upload URLs of a just-created build; they are
-            credentials, so only ``builds create`` (whose whole point they are) shows them.
+        with_upload_urls: Show a just-created build's upload fields, presigned URLs included;
+            they are credentials, so only ``builds create`` (whose whole point they are) shows
+            them. Otherwise a ``CreatedBuildV3WithMultipartUrls`` is shown as the ``BuildV3``
+            it is.
     """
-    data: dict[str, Any] = unstructure(build)
-    if not with_upload_urls:
-        for key in _UPLOAD_KEYS:
-            data.pop(key, None)
+    if isinstance(build, CreatedBuildV3WithMultipartUrls) and not with_upload_urls:
+        fields = {field.name for field in attrs.fields(BuildV3)}
+        build = BuildV3(**{name: getattr(build, name) for name in fields})
+    data: dict[str, Any] = model_json(build)
     return data
 
 
-def _when(value: datetime | None) -> str:
-    return "" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+def _when(build: BuildV3, name: str) -> str:
+    return iso_utc(getattr(build, name)) or ""
 
 
-def _size(value: int) -> str:
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
-
-
-def _status(build: BuildV3) -> Text:
+def _status(build: BuildV3) -> RenderableType:
     status = str(build.status)
-    return Text(status, style=_STATUS_STYLES.get(status, ""))
+    return Styled(status, _STATUS_STYLES.get(status, ""))
+
+
+@attrs.frozen
+class _Column:
+    """One column of the build list and when it gives way on a narrow terminal."""
+
+    header: str
+    cell: Callable[[BuildV3], str]
+    drop_rank: int
+    """Columns go from the highest rank down, the tag (2) last; the id (0) and status (1) stay."""
+    justify: JustifyMethod = "left"
+
+
+_LIST_COLUMNS = (
+    _Column("BUILD ID", lambda build: build.build_id, 0),
+    _Column("TAG", lambda build: build.build_tag or "", 2),
+    _Column("STATUS", lambda build: str(build.status), 1),
+    _Column("IMAGE", lambda build: size(build.image_size) if build.image_size else "", 4, "right"),
+    _Column("CREATED", lambda build: _when(build, "created_at"), 3),
+    _Column("FINISHED", lambda build: _when(build, "finished_at"), 5),
+)
+
+
+def _fit(widths: dict[str, int], available: int) -> tuple[list[_Column], int]:
+    """Choose the columns that fit ``available`` cells and the tag's width (ids never wrap).
+
+    Less important columns give way first so that a tag of up to ``_TAG_WANTED`` cells shows
+    whole; only when that cannot be had is it ellipsized (down to ``_TAG_MIN``, then dropped).
+
+    Returns:
+        The columns to show, in display order, and the width of the tag column.
+    """
+    for wanted in (_TAG_WANTED, _TAG_MIN):
+        need = min(widths["TAG"], wanted)
+        shown = list(_LIST_COLUMNS)
+        while True:
+            fixed = sum(widths[column.header] for column in shown if column.header != "TAG")
+            room = available - fixed - _GAP * (len(shown) - 1)
+            if room >= need:
+                return shown, min(widths["TAG"], room)
+            droppable = [column for column in shown if column.drop_rank > 2]
+            if not droppable:
+                break
+            shown.remove(max(droppable, key=lambda column: column.drop_rank))
+    essential = [column for column in _LIST_COLUMNS if column.drop_rank < 2]
+    return essential, 0
 
 
 def show_builds(app: App, builds: Sequence[BuildV3]) -> None:
@@ -71,23 +120,32 @@ def show_builds(app: App, builds: Sequence[BuildV3]) -> None:
     if not ordered:
         app.err.print("No builds.")
         return
-    table = Table(title=None, box=None, header_style="bold", pad_edge=False)
-    table.add_column("BUILD ID", no_wrap=True)
-    table.add_column("TAG")
-    table.add_column("STATUS", no_wrap=True)
-    table.add_column("IMAGE", justify="right", no_wrap=True)
-    table.add_column("CREATED", no_wrap=True)
-    table.add_column("FINISHED", no_wrap=True)
-    for build in ordered:
-        table.add_row(
-            Text(build.build_id),
-            Text(build.build_tag or ""),
-            _status(build),
-            _size(build.image_size) if build.image_size else "",
-            _when(build.created_at),
-            _when(build.finished_at),
+    cells = {column.header: [column.cell(build) for build in ordered] for column in _LIST_COLUMNS}
+    widths = {
+        header: max(app.out.render_str(text).cell_len for text in (header, *texts))
+        for header, texts in cells.items()
+    }
+    columns, tag_width = _fit(widths, app.out.width)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in columns:
+        width = tag_width if column.header == "TAG" else widths[column.header]
+        table.add_column(
+            column.header,
+            justify=column.justify,
+            no_wrap=True,
+            overflow="ellipsis",
+            width=width,
+            min_width=width,
         )
-    app.out.print(table)
+    status_at = columns.index(_LIST_COLUMNS[2])
+    for index, build in enumerate(ordered):
+        row: list[RenderableType] = [cells[column.header][index] for column in columns]
+        row[status_at] = _status(build)
+        table.add_row(*row)
+    needed = sum(column.width or 0 for column in table.columns) + _GAP * (len(columns) - 1)
+    if needed > app.out.width:  # narrower than an id and a status: overflow rather than cut
+        table.width = needed
+    app.out.print(table, crop=False)
 
 
 def show_build(app: App, build: BuildV3, *, with_upload_urls: bool = False) -> None:
@@ -98,24 +156,24 @@ def show_build(app: App, build: BuildV3, *, with_upload_urls: bool = False) -> N
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    rows: list[tuple[str, str | Text]] = [
+    rows: list[tuple[str, RenderableType]] = [
         ("Build ID", build.build_id),
         ("Tag", build.build_tag or ""),
         ("Status", _status(build)),
-        ("Image size", _size(build.image_size)),
+        ("Image size", size(build.image_size)),
         ("Organization", build.org_id),
         ("Created by", build.created_by),
-        ("Created", _when(build.created_at)),
-        ("Started", _when(build.started_at)),
-        ("Finished", _when(build.finished_at)),
+        ("Created", _when(build, "created_at")),
+        ("Started", _when(build, "started_at")),
+        ("Finished", _when(build, "finished_at")),
     ]
+    optional = (("Expired", _when(build, "expired_at")), ("Content hash", build.content_hash))
+    rows.extend((name, value) for name, value in optional if value)
     if build.share_url:
         rows.append(("Share URL", build.share_url))
     if isinstance(build, CreatedBuildV3WithMultipartUrls):
-        rows.append(
-            ("Upload parts", f"{len(build.upload_parts)} of at most {_size(build.max_chunk_size)}")
-        )
+        parts = f"{len(build.upload_parts)} of at most {size(build.max_chunk_size)}"
+        rows.append(("Upload parts", parts))
     for name, value in rows:
-        # Server and user data (a tag like "[/x]") is text, never rich markup.
-        table.add_row(name, Text(value) if isinstance(value, str) else value)
+        table.add_row(name, value)
     app.out.print(table)
