@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -48,7 +49,7 @@ class HostileServer:
     requests: list[RawRequest] = attrs.Factory(list)
 
 
-def echo(template: str) -> Script:
+def echo(template: str) -> Callable[[RawRequest], bytes]:
     """Answer with ``template``, its placeholders replaced by what the request carried.
 
     Placeholders: ``{auth}`` (the Authorization value), ``{target}`` (path and query), ``{line}``
@@ -92,9 +93,8 @@ async def hostile(script: Script) -> AsyncIterator[HostileServer]:
             if request is None:
                 return
             server.requests.append(request)
-            reply = server.script(request)
-            if not isinstance(reply, (bytes, list, tuple)):
-                reply = await reply
+            produced = server.script(request)
+            reply = await produced if inspect.isawaitable(produced) else produced
             for piece in [reply] if isinstance(reply, bytes) else reply:
                 writer.write(piece)
                 await writer.drain()
