@@ -12,7 +12,9 @@ Standalone functions take a :class:`HathoraCloudCore` and return ``Ok``/``Err``:
             case Err(error=error):
                 print("failed:", error)
 
-:class:`HathoraCloud` is the class facade whose methods return values or raise.
+:class:`HathoraCloud` is the class facade whose methods return values or raise. Every type a
+callback, annotation or ``except`` clause needs (results, errors, models, progress, hooks, the
+log stream) can be imported from here too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,36 @@ from typing import TYPE_CHECKING, Any
 from . import _logging
 from ._core import HathoraCloudCore as HathoraCloudCore
 from ._version import __version__ as __version__
+from .errors import ApiError as ApiError
+from .errors import BuildFailedError as BuildFailedError
+from .errors import HathoraCloudError as HathoraCloudError
+from .errors import HathoraError as HathoraError
+from .errors import HTTPClientError as HTTPClientError
+from .errors import HTTPConnectionError as HTTPConnectionError
+from .errors import InvalidRequestError as InvalidRequestError
+from .errors import OperationError as OperationError
+from .errors import RequestAbortedError as RequestAbortedError
+from .errors import RequestTimeoutError as RequestTimeoutError
+from .errors import ResponseValidationError as ResponseValidationError
+from .errors import SDKError as SDKError
+from .errors import SDKValidationError as SDKValidationError
+from .errors import UnexpectedClientError as UnexpectedClientError
+from .errors import UploadAndRunError as UploadAndRunError
+from .errors import UploadBuildError as UploadBuildError
+from .errors import UploadError as UploadError
+from .hooks import HookContext as HookContext
+from .hooks import HookRequest as HookRequest
+from .hooks import HookResponse as HookResponse
+from .hooks import Hooks as Hooks
+from .models import BuildPart as BuildPart
+from .models import BuildStatus as BuildStatus
+from .models import BuildsV3Page as BuildsV3Page
+from .models import BuildV3 as BuildV3
+from .models import CreateBuildV3Params as CreateBuildV3Params
+from .models import CreatedBuildV3WithMultipartUrls as CreatedBuildV3WithMultipartUrls
+from .models import CreateMultipartBuildParams as CreateMultipartBuildParams
+from .models import DeletedBuild as DeletedBuild
+from .models import RegistryConfig as RegistryConfig
 from .result import CallMeta as CallMeta
 from .result import Err as Err
 from .result import Ok as Ok
@@ -30,6 +62,12 @@ from .result import Result as Result
 from .retries import BackoffStrategy as BackoffStrategy
 from .retries import RequestOptions as RequestOptions
 from .retries import RetryConfig as RetryConfig
+from .streams import BuildLogStream as BuildLogStream
+from .uploads import LogLineCallback as LogLineCallback
+from .uploads import ProgressCallback as ProgressCallback
+from .uploads import SkippedFile as SkippedFile
+from .uploads import UploadPhase as UploadPhase
+from .uploads import UploadProgress as UploadProgress
 
 if TYPE_CHECKING:
     from .sdk import HathoraCloud as HathoraCloud
@@ -39,15 +77,51 @@ logging.getLogger("hathora_cloud").addHandler(logging.NullHandler())
 _logging.configure_from_env()  # HATHORA_LOG=debug|info|warning: log lines on stderr, no code
 
 __all__ = (
+    "ApiError",
     "BackoffStrategy",
+    "BuildFailedError",
+    "BuildLogStream",
+    "BuildPart",
+    "BuildStatus",
+    "BuildV3",
+    "BuildsV3Page",
     "CallMeta",
+    "CreateBuildV3Params",
+    "CreateMultipartBuildParams",
+    "CreatedBuildV3WithMultipartUrls",
+    "DeletedBuild",
     "Err",
+    "HTTPClientError",
+    "HTTPConnectionError",
     "HathoraCloud",
     "HathoraCloudCore",
+    "HathoraCloudError",
+    "HathoraError",
+    "HookContext",
+    "HookRequest",
+    "HookResponse",
+    "Hooks",
+    "InvalidRequestError",
+    "LogLineCallback",
     "Ok",
+    "OperationError",
+    "ProgressCallback",
+    "RegistryConfig",
+    "RequestAbortedError",
     "RequestOptions",
+    "RequestTimeoutError",
+    "ResponseValidationError",
     "Result",
     "RetryConfig",
+    "SDKError",
+    "SDKValidationError",
+    "SkippedFile",
+    "UnexpectedClientError",
+    "UploadAndRunError",
+    "UploadBuildError",
+    "UploadError",
+    "UploadPhase",
+    "UploadProgress",
     "__version__",
 )
 

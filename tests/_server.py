@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -17,6 +18,8 @@ from typing import Any
 import attrs
 from aiohttp import web
 from multidict import CIMultiDictProxy
+
+from hathora_cloud.testing import make_tarball
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -32,6 +35,17 @@ BUILD: dict[str, Any] = {
     "imageSize": 0,
 }
 """A minimal valid BuildV3 document (only the required keys)."""
+
+
+def tarball_of(size: int) -> bytes:
+    """A valid tar.gz (its Dockerfile first) padded after its end with random bytes to ``size``.
+
+    The padding lies past the gzip stream, where readers stop: uploads of any exact size.
+    """
+    head = make_tarball({"Dockerfile": "FROM alpine\n"})
+    if size < len(head):
+        raise ValueError(f"the smallest tarball is {len(head)} bytes")
+    return head + os.urandom(size - len(head))
 
 
 def build_json(**changes: Any) -> dict[str, Any]:

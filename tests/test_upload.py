@@ -16,6 +16,8 @@ from hathora_cloud.funcs import builds_v3_upload_build
 from hathora_cloud.testing import FakeHathora, make_tarball
 from hathora_cloud.uploads import UploadProgress
 
+from ._server import tarball_of
+
 pytestmark = pytest.mark.anyio
 
 CHUNK = 64 * 1024
@@ -39,12 +41,15 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.mark.parametrize("size", [0, 1, CHUNK, 3 * CHUNK, 3 * CHUNK + 1])
+_SMALLEST = make_tarball({"Dockerfile": "FROM alpine\n"})
+
+
+@pytest.mark.parametrize("size", [len(_SMALLEST), CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 1])
 async def test_file_is_reassembled_byte_for_byte(
     fake: FakeHathora, core: HathoraCloudCore, tmp_path: Path, size: int
 ) -> None:
-    """A .tgz of any size (0, 1, one chunk, a multiple, a multiple + 1) arrives byte-exact."""
-    data = os.urandom(size)
+    """A .tgz of any size (tiny, one chunk, a multiple, a multiple + 1) arrives byte-exact."""
+    data = tarball_of(size)
     path = tmp_path / "build.tgz"
     path.write_bytes(data)
     result = await builds_v3_upload_build(core, path, concurrency=2)
@@ -57,6 +62,39 @@ async def test_file_is_reassembled_byte_for_byte(
     assert [r.body_length for r in sorted(puts, key=lambda r: r.path)][-1] == (
         size - (len(puts) - 1) * CHUNK
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "not a readable .tar.gz"),
+        (b"x", "not a readable .tar.gz"),
+        (os.urandom(3000), "not a readable .tar.gz"),
+        (make_tarball({"server.py": "print()\n"}), "no Dockerfile at the root"),
+        (make_tarball({"sub/Dockerfile": "FROM x\n"}), "no Dockerfile at the root"),
+    ],
+)
+async def test_tarball_without_root_dockerfile_is_refused_before_sending(
+    fake: FakeHathora, core: HathoraCloudCore, tmp_path: Path, content: bytes, problem: str
+) -> None:
+    """A .tgz that is not a tar.gz, or lacks a root Dockerfile, is refused: nothing is sent."""
+    path = tmp_path / "build.tgz"
+    path.write_bytes(content)
+    for source in (path, content):
+        result = await builds_v3_upload_build(core, source)
+        assert isinstance(result, Err)
+        assert isinstance(result.error, SDKValidationError)
+        if content[:2] == b"\x1f\x8b" or source is path:
+            assert problem in result.error.message
+    assert fake.requests == []
+
+
+async def test_dockerfile_may_be_dotted_or_late_in_the_tarball(
+    fake: FakeHathora, core: HathoraCloudCore
+) -> None:
+    """ "./Dockerfile" counts as the root Dockerfile, wherever it comes in the archive."""
+    late = make_tarball({"a/" + str(i): "x" for i in range(50)} | {"./Dockerfile": "FROM x\n"})
+    assert isinstance(await builds_v3_upload_build(core, late), Ok)
 
 
 async def test_bytes_source_is_uploaded(fake: FakeHathora, core: HathoraCloudCore) -> None:
@@ -91,7 +129,7 @@ async def test_parts_are_sent_with_exact_length_not_chunked(
 ) -> None:
     """Every part PUT declares its exact Content-Length and no Transfer-Encoding."""
     path = tmp_path / "b.tar.gz"
-    path.write_bytes(os.urandom(2 * CHUNK + 10))
+    path.write_bytes(tarball_of(2 * CHUNK + 10))
     assert isinstance(await builds_v3_upload_build(core, path), Ok)
     lengths = sorted(int(r.headers["Content-Length"]) for r in fake.requests_for("UploadPart"))
     assert lengths == [10, CHUNK, CHUNK]
@@ -177,7 +215,7 @@ async def test_progress_is_monotonic_and_ends_at_total(
 
     fake.inject(FaultRule.latency(0.03, operation="UploadPart"))
     path = tmp_path / "b.tgz"
-    path.write_bytes(os.urandom(12 * CHUNK + 5))
+    path.write_bytes(tarball_of(12 * CHUNK + 5))
     seen: list[UploadProgress] = []
 
     async def record(progress: UploadProgress) -> None:
@@ -189,7 +227,9 @@ async def test_progress_is_monotonic_and_ends_at_total(
     for earlier, later in itertools.pairwise(seen):
         assert later.bytes_sent >= earlier.bytes_sent
         assert later.parts_done >= earlier.parts_done
-    assert seen[-1] == UploadProgress(12 * CHUNK + 5, 12 * CHUNK + 5, 13, 13)
+    build_id = result.value.build_id
+    assert seen[-1] == UploadProgress(12 * CHUNK + 5, 12 * CHUNK + 5, 13, 13, build_id=build_id)
+    assert all(p.build_id == build_id for p in seen)
 
 
 async def test_progress_callback_error_aborts_and_propagates(

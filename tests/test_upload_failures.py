@@ -21,6 +21,8 @@ from hathora_cloud.retries import BackoffStrategy, RequestOptions, RetryConfig
 from hathora_cloud.testing import FakeHathora, FaultRule, make_tarball
 from hathora_cloud.uploads import UploadProgress
 
+from ._server import tarball_of
+
 pytestmark = pytest.mark.anyio
 
 CHUNK = 64 * 1024
@@ -162,9 +164,12 @@ def _temp_tarballs() -> set[str]:
 
 
 async def test_cancellation_leaves_no_temp_file_or_connection(
-    fake: FakeHathora, tmp_path: Path
+    fake: FakeHathora, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Cancelling mid-upload removes the packed tarball and leaves no connection acquired."""
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))  # other processes share /tmp
     (tmp_path / "Dockerfile").write_text("FROM alpine\n")
     (tmp_path / "blob").write_bytes(os.urandom(4 * CHUNK))
     fake.inject(FaultRule.latency(0.8, operation="UploadPart"))
@@ -245,7 +250,7 @@ async def test_unusable_part_plan_is_refused_before_any_put(
     url, plan, seen = local
     plan.update(parts=parts, chunk=chunk)
     async with HathoraCloudCore(hathora_dev_token="t", server_url=url) as core:
-        result = await builds_v3_upload_build(core, b"\x1f\x8b" + os.urandom(CHUNK + 10))
+        result = await builds_v3_upload_build(core, tarball_of(CHUNK + 10))
     assert isinstance(result, Err)
     assert isinstance(result.error, UploadError)
     assert "upload plan" in str(result.error)
@@ -260,7 +265,7 @@ async def test_missing_etag_fails_and_secrets_stay_out_of_errors_and_logs(
     plan.update(parts=[1], chunk=CHUNK)
     caplog.set_level(logging.DEBUG, logger="hathora_cloud")
     async with HathoraCloudCore(hathora_dev_token="t", server_url=url) as core:
-        result = await builds_v3_upload_build(core, b"\x1f\x8b" + os.urandom(100), options=FAST)
+        result = await builds_v3_upload_build(core, tarball_of(200), options=FAST)
     assert isinstance(result, Err)
     assert isinstance(result.error, UploadError)
     assert "ETag" in str(result.error)

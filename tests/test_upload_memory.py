@@ -14,7 +14,7 @@ _SCRIPT = textwrap.dedent(
     import asyncio, os, sys
     from hathora_cloud import HathoraCloudCore, Ok
     from hathora_cloud.funcs import builds_v3_upload_build
-    from hathora_cloud.testing import FakeHathora
+    from hathora_cloud.testing import FakeHathora, make_tarball
 
     MIB = 1024 * 1024
 
@@ -28,10 +28,11 @@ _SCRIPT = textwrap.dedent(
     async def main(workdir):
         path = os.path.join(workdir, "big.tgz")
         with open(path, "wb") as handle:
-            handle.truncate(200 * MIB)  # sparse: reading it costs no memory of its own
+            handle.write(make_tarball({"Dockerfile": "FROM x\\n"}))  # a valid head...
+            handle.truncate(200 * MIB)  # ...then sparse zeros: reading them costs no memory
         small = os.path.join(workdir, "small.tgz")
         with open(small, "wb") as handle:
-            handle.write(os.urandom(3 * MIB))
+            handle.write(make_tarball({"Dockerfile": "FROM x\\n", "blob": os.urandom(3 * MIB)}))
         async with FakeHathora(max_chunk_size=64 * MIB, storage_dir=workdir) as fake:
             async with HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url) as core:
                 warm = await builds_v3_upload_build(core, small)  # warm up imports and pools

@@ -2,15 +2,16 @@
 
 Rules (decided here, documented for users in ``builds_v3_upload_build``):
 
-* ``.dockerignore`` at the root is honoured like Docker does: ``#`` comments, blank lines,
-  ``*`` and ``?`` (never across ``/``), ``**`` (any number of directories), ``[...]`` classes,
-  ``\\`` escapes, ``!`` exceptions (the last matching line wins), a leading ``/`` and a trailing
-  ``/`` are ignored, and a pattern that matches a directory excludes everything below it.
+* ``.dockerignore`` at the root is honoured like Docker does (:mod:`.ignore`); a malformed
+  pattern is an error naming its line, as ``docker build`` refuses it too.
 * ``Dockerfile`` and ``.dockerignore`` are always sent, as Docker does.
 * Symbolic links are stored as links (never followed) when their target stays inside the
-  directory; a link pointing outside (or absolute) is skipped with a warning, so the archive can
-  never reach outside the build context when unpacked.
-* Sockets, FIFOs and device files are skipped.
+  directory; a link pointing outside (or absolute) is skipped, so the archive can never reach
+  outside the build context when unpacked.
+* Sockets, FIFOs and device files are skipped, and so are files and directories that cannot be
+  read. Nothing is skipped silently: every skip is logged as a WARNING and listed in
+  :attr:`PackResult.skipped` (and in the upload's progress events). An unreadable ``Dockerfile``
+  is an error.
 * Members come in a fixed order (each directory's entries sorted by name), owners are zeroed and
   the gzip header carries no name or timestamp, so the same tree always gives the same bytes;
   file modes and mtimes are kept.
@@ -23,179 +24,129 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import re
 import stat
 import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 
-__all__ = ("IgnoreRules", "pack_directory")
+from ..uploads import SkippedFile
+from .ignore import IgnoreRules, read_rules
+
+__all__ = ("PackProgress", "PackResult", "pack_directory")
 
 logger = logging.getLogger("hathora_cloud")
 _ALWAYS_SENT = frozenset({"Dockerfile", ".dockerignore"})
 
 
-@attrs.frozen
-class _Pattern:
-    regex: re.Pattern[str]
-    exception: bool
+@attrs.define
+class PackProgress:
+    """Counters the packing thread updates and the event loop reads (plain ints and a list)."""
+
+    files_packed: int = 0
+    files_total: int = 0
+    bytes_packed: int = 0
+    bytes_to_pack: int = 0
+    skipped: list[SkippedFile] = attrs.Factory(list)
+
+    def skip(self, relative: str, reason: str) -> None:
+        """Record, and log as a WARNING, a path left out of the archive."""
+        self.skipped.append(SkippedFile(relative, reason))
+        logger.warning("packing: skipped %s: %s", relative, reason)
 
 
 @attrs.frozen
-class IgnoreRules:
-    """The parsed lines of a ``.dockerignore`` file."""
+class PackResult:
+    """The packed archive's size and what was left out of it."""
 
-    patterns: tuple[_Pattern, ...]
-
-    @classmethod
-    def parse(cls, text: str) -> IgnoreRules:
-        """Parse ``.dockerignore`` text (``#`` comments and blank lines are skipped)."""
-        patterns = []
-        for raw in text.splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            exception = line.startswith("!")
-            if exception:
-                line = line[1:].strip()
-            line = _clean(line)
-            if line:
-                patterns.append(_Pattern(re.compile(_to_regex(line)), exception))
-        return cls(tuple(patterns))
-
-    @property
-    def has_exceptions(self) -> bool:
-        """Whether any ``!`` line could re-include something below an excluded directory."""
-        return any(pattern.exception for pattern in self.patterns)
-
-    def is_excluded(self, relative: str) -> bool:
-        """Whether the ``/``-separated ``relative`` path is excluded (the last match wins)."""
-        parents = _parents(relative)
-        excluded = False
-        for pattern in self.patterns:
-            if excluded == (not pattern.exception):
-                continue  # this line could not change the verdict
-            if any(pattern.regex.fullmatch(path) for path in parents):
-                excluded = not pattern.exception
-        return excluded
-
-
-def _clean(pattern: str) -> str:
-    """Normalise like Go's ``filepath.Clean`` and drop a leading ``/`` (Docker does too)."""
-    parts: list[str] = []
-    for part in pattern.replace(os.sep, "/").split("/"):
-        if part in ("", "."):
-            continue
-        if part == ".." and parts and parts[-1] != "..":
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
-
-
-def _parents(relative: str) -> list[str]:
-    """``a/b/c`` → ``[a, a/b, a/b/c]``: a pattern matching a parent excludes the child."""
-    pieces = relative.split("/")
-    return ["/".join(pieces[: index + 1]) for index in range(len(pieces))]
-
-
-def _to_regex(pattern: str) -> str:
-    """Translate a Docker ignore pattern into a regular expression (moby/patternmatcher)."""
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**", index):
-            index += 2
-            if pattern.startswith("/", index):
-                out.append("(?:.*/)?")
-                index += 1
-            else:
-                out.append(".*")
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "\\" and index + 1 < len(pattern):
-            index += 1
-            out.append(re.escape(pattern[index]))
-        elif char == "[" and (end := pattern.find("]", index + 2)) != -1:
-            body = pattern[index + 1 : end]
-            negate = body[:1] in ("!", "^")
-            body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
-            index = end
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return "".join(out)
-
-
-def read_rules(root: Path) -> IgnoreRules:
-    """Read ``root/.dockerignore``; no file means no rules."""
-    path = root / ".dockerignore"
-    if not path.is_file():
-        return IgnoreRules(())
-    return IgnoreRules.parse(path.read_text(encoding="utf-8", errors="replace"))
+    size: int
+    skipped: tuple[SkippedFile, ...]
 
 
 def pack_directory(
-    root: Path, target: Path, check_cancelled: Callable[[], None] = lambda: None
-) -> int:
-    """Write ``root`` as a gzip-compressed tar to ``target``; return the archive's size.
+    root: Path,
+    target: Path,
+    check_cancelled: Callable[[], None] = lambda: None,
+    progress: PackProgress | None = None,
+) -> PackResult:
+    """Write ``root`` as a gzip-compressed tar to ``target``.
 
-    ``check_cancelled`` is called before each directory is read; in a worker thread pass
-    ``anyio.from_thread.check_cancelled`` so that cancelling the caller stops the packing.
+    ``check_cancelled`` is called before each directory is read and each file is added; in a
+    worker thread pass ``anyio.from_thread.check_cancelled`` so that cancelling the caller stops
+    the packing. ``progress`` is updated as files are planned and packed.
 
     Raises:
-        OSError: A file could not be read or the archive could not be written.
+        BadIgnorePattern: ``.dockerignore`` holds a malformed pattern.
+        OSError: The Dockerfile could not be read, or the archive could not be written.
     """
+    progress = progress if progress is not None else PackProgress()
     rules = read_rules(root)
+    members = list(_walk(root, rules, check_cancelled, progress))
+    progress.files_total = len(members)
+    progress.bytes_to_pack = sum(info.st_size for _, info in members if stat.S_ISREG(info.st_mode))
     with (
         target.open("wb") as raw,
         gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as compressed,
         tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as archive,
     ):
-        for relative, path in _walk(root, rules, check_cancelled):
-            _add(archive, root, relative, path)
-    return target.stat().st_size
+        for relative, info in members:
+            check_cancelled()
+            _add(archive, root, relative, info, progress)
+            progress.files_packed += 1
+    return PackResult(target.stat().st_size, tuple(progress.skipped))
 
 
 def _walk(
-    root: Path, rules: IgnoreRules, check_cancelled: Callable[[], None]
-) -> Iterator[tuple[str, Path]]:
-    """Yield the members to send, sorted, depth first, honouring the ignore rules."""
+    root: Path, rules: IgnoreRules, check_cancelled: Callable[[], None], progress: PackProgress
+) -> Iterator[tuple[str, os.stat_result]]:
+    """Yield the members to send with their ``lstat``, sorted, depth first, honouring the rules."""
     stack = [""]
     while stack:
         directory = stack.pop()
         check_cancelled()
-        with os.scandir(root / directory) as entries:
-            names = sorted(entry.name for entry in entries)
-        for name in reversed(names):
-            relative = f"{directory}/{name}" if directory else name
-            path = root / relative
-            excluded = relative not in _ALWAYS_SENT and rules.is_excluded(relative)
-            is_dir = path.is_dir() and not path.is_symlink()
-            if is_dir and (not excluded or rules.has_exceptions):
-                stack.append(relative)
+        try:
+            with os.scandir(root / directory) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as exc:
+            progress.skip(directory or ".", f"unreadable directory: {exc.strerror or exc}")
+            continue
+        kept: list[tuple[str, os.stat_result]] = []
+        subdirectories: list[str] = []
         for name in names:
             relative = f"{directory}/{name}" if directory else name
-            if relative in _ALWAYS_SENT or not rules.is_excluded(relative):
-                yield relative, root / relative
+            excluded = relative not in _ALWAYS_SENT and rules.is_excluded(relative)
+            if excluded and not rules.has_exceptions:
+                continue  # nothing below it can be re-included
+            try:
+                info = os.lstat(root / relative)
+            except OSError as exc:
+                progress.skip(relative, f"vanished while packing: {exc.strerror or exc}")
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                subdirectories.append(relative)
+            if not excluded:
+                kept.append((relative, info))
+        stack.extend(reversed(subdirectories))  # popped in name order: depth first, sorted
+        yield from kept
 
 
-def _add(archive: tarfile.TarFile, root: Path, relative: str, path: Path) -> None:
-    info = os.lstat(path)
+def _add(
+    archive: tarfile.TarFile,
+    root: Path,
+    relative: str,
+    info: os.stat_result,
+    progress: PackProgress,
+) -> None:
+    path = root / relative
     member = tarfile.TarInfo(relative)
     member.mode = stat.S_IMODE(info.st_mode)
     member.mtime = int(info.st_mtime)
     if stat.S_ISLNK(info.st_mode):
         link = os.readlink(path)
         if not _stays_inside(root, path, link):
-            logger.warning("skipping symlink %s: it points outside the build directory", relative)
+            progress.skip(relative, "a symlink pointing outside the build directory")
             return
         member.type, member.linkname = tarfile.SYMTYPE, link
         archive.addfile(member)
@@ -203,11 +154,31 @@ def _add(archive: tarfile.TarFile, root: Path, relative: str, path: Path) -> Non
         member.type = tarfile.DIRTYPE
         archive.addfile(member)
     elif stat.S_ISREG(info.st_mode):
-        member.size = info.st_size
-        with path.open("rb") as handle:
-            archive.addfile(member, handle)
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            if relative in _ALWAYS_SENT:
+                raise  # a build without its Dockerfile cannot work: an error, not a skip
+            progress.skip(relative, f"unreadable: {exc.strerror or exc}")
+            return
+        with handle:
+            member.size = info.st_size
+            archive.addfile(member, _Counting(handle, progress))
     else:
-        logger.debug("skipping special file %s", relative)
+        progress.skip(relative, "a special file (socket, FIFO or device)")
+
+
+class _Counting:
+    """A file wrapper that counts the bytes tarfile reads, for the packing progress."""
+
+    def __init__(self, handle: BinaryIO, progress: PackProgress) -> None:
+        self._handle = handle
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._progress.bytes_packed += len(data)
+        return data
 
 
 def _stays_inside(root: Path, link: Path, target: str) -> bool:

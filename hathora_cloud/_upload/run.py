@@ -22,7 +22,7 @@ from ..result import Err, Ok, Result
 from ..retries import RequestOptions
 from ..streams import BuildLogStream
 from ..uploads import LogLineCallback, ProgressCallback
-from .upload import upload_build
+from .upload import mark, upload_build
 from .wait import wait_for_build
 
 __all__ = ("LOG_TAIL_LINES", "upload_and_run")
@@ -41,8 +41,12 @@ async def upload_and_run(
     concurrency: int,
     org_id: str | None,
     options: RequestOptions | None,
+    delete_on_failure: bool = True,
 ) -> Result[BuildV3, UploadAndRunError]:
-    """Upload, run, hand every log line to ``on_log_line``, then judge the final build."""
+    """Upload, run, hand every log line to ``on_log_line``, then judge the final build.
+
+    Once uploaded, the build is kept whatever happens next: every later error carries its id.
+    """
     problem = _checks.callback("on_log_line", on_log_line)
     if problem is not None:
         return Err(problem)
@@ -55,24 +59,40 @@ async def upload_and_run(
         on_progress=on_progress,
         org_id=org_id,
         options=options,
+        delete_on_failure=delete_on_failure,
     )
     if isinstance(uploaded, Err):
         return uploaded
     build_id = uploaded.value.build_id
+    try:
+        return await _run_and_judge(core, build_id, on_log_line, org_id, options)
+    except BaseException as exc:  # cancelled, or on_log_line raised: say which build is left
+        if hasattr(exc, "add_note"):  # Python 3.11+
+            exc.add_note(f"hathora-cloud: build {build_id} was uploaded and is kept")
+        raise
+
+
+async def _run_and_judge(
+    core: HathoraCloudCore,
+    build_id: str,
+    on_log_line: LogLineCallback | None,
+    org_id: str | None,
+    options: RequestOptions | None,
+) -> Result[BuildV3, UploadAndRunError]:
     run = await send_stream(
         core, RUN_BUILD, path={"buildId": build_id}, org_id=org_id, options=options
     )
     if isinstance(run, Err):
-        return run
+        return Err(mark(run.error, build_id), meta=run.meta)
     tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
     broken = await _follow_log(run.value, tail, on_log_line)
     if broken is not None:
-        return Err(broken)
+        return Err(mark(broken, build_id))
     final = await wait_for_build(
         core, build_id, poll_interval=2.0, timeout=None, org_id=org_id, options=options
     )
     if isinstance(final, Err):
-        return final
+        return Err(mark(final.error, build_id), meta=final.meta)
     return _verdict(final.value, tuple(tail))
 
 

@@ -8,17 +8,23 @@ A temporary tarball is deleted on every exit path, cancellation included.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import posixpath
 import tarfile
 import tempfile
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 import anyio.from_thread
 import anyio.to_thread
 
 from ..errors import SDKValidationError
-from .packing import pack_directory
+from .ignore import BadIgnorePattern
+from .packing import PackProgress, pack_directory
+from .progress import Reporter
 
 __all__ = ("Source", "UploadSource", "open_source")
 
@@ -80,14 +86,17 @@ def _read_range(path: Path, offset: int, length: int) -> bytes:
 
 
 @contextlib.asynccontextmanager
-async def open_source(source: object) -> AsyncIterator[Source | SDKValidationError]:
+async def open_source(
+    source: object, reporter: Reporter
+) -> AsyncIterator[Source | SDKValidationError]:
     """Validate ``source`` and yield a :class:`Source`, or the validation error.
 
-    A directory is packed into a temporary tarball first (in a worker thread); the temporary
-    file is removed when the context exits, however it exits.
+    A directory is packed into a temporary tarball first (in a worker thread, its progress
+    reported to ``reporter``); the temporary file is removed when the context exits, however it
+    exits. A tarball (a file or ``bytes``) must hold a ``Dockerfile`` at its root.
     """
     if isinstance(source, bytes):
-        yield _check_bytes(source)
+        yield await _check_bytes(source)
         return
     if not isinstance(source, (str, os.PathLike)):
         yield SDKValidationError(
@@ -96,14 +105,18 @@ async def open_source(source: object) -> AsyncIterator[Source | SDKValidationErr
         return
     path = Path(await anyio.to_thread.run_sync(os.path.abspath, os.fspath(source)))
     kind = await anyio.to_thread.run_sync(_classify, path)
-    if isinstance(kind, SDKValidationError) or kind == "file":
-        yield kind if isinstance(kind, SDKValidationError) else await _snapshot(Source(path=path))
+    if isinstance(kind, SDKValidationError):
+        yield kind
+        return
+    if kind == "file":
+        problem = await anyio.to_thread.run_sync(_tarball_problem, path, str(path))
+        yield problem if problem is not None else await _snapshot(Source(path=path))
         return
     handle, name = tempfile.mkstemp(prefix="hathora-build-", suffix=".tar.gz")
     os.close(handle)
     temporary = Path(name)
     try:
-        packed = await _pack(path, temporary)
+        packed = await _pack(path, temporary, reporter)
         yield packed if packed is not None else await _snapshot(Source(path=temporary))
     finally:
         # Synchronous on purpose: it must run even while the task is being cancelled.
@@ -115,12 +128,42 @@ async def _snapshot(source: Source) -> Source:
     return source
 
 
-def _check_bytes(data: bytes) -> Source | SDKValidationError:
+async def _check_bytes(data: bytes) -> Source | SDKValidationError:
     if not data.startswith(_GZIP_MAGIC):
         return SDKValidationError(
             "source bytes are not a gzip-compressed tarball (.tar.gz)", raw_value=data[:16]
         )
-    return Source(data=data)
+    problem = await anyio.to_thread.run_sync(_tarball_problem, io.BytesIO(data), "the bytes")
+    return problem if problem is not None else Source(data=data)
+
+
+def _tarball_problem(tarball: Path | BinaryIO, shown: str) -> SDKValidationError | None:
+    """Why ``tarball`` cannot be built (no root ``Dockerfile``, not a tar.gz), or ``None``.
+
+    Reads the archive as a stream and stops at the root ``Dockerfile``: a tarball that lists it
+    early (as packers that sort names do: ``D`` comes before lower-case names) costs a few
+    kilobytes of inflating, not a second pass over gigabytes. Only a tarball without one is read
+    to its end, and it would have failed at build time anyway.
+    """
+    try:
+        with (
+            tarfile.open(fileobj=tarball, mode="r|gz")
+            if not isinstance(tarball, Path)
+            else tarfile.open(tarball, mode="r|gz") as archive
+        ):
+            for member in archive:
+                if posixpath.normpath(member.name) == "Dockerfile" and (
+                    member.isfile() or member.issym()
+                ):
+                    return None
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        return SDKValidationError(
+            f"{shown} is not a readable .tar.gz tarball: {exc}", raw_value=shown
+        )
+    return SDKValidationError(
+        f"{shown} has no Dockerfile at the root of the tarball; nothing was uploaded",
+        raw_value=shown,
+    )
 
 
 def _classify(path: Path) -> str | SDKValidationError:
@@ -158,11 +201,22 @@ def _classify_path(path: Path) -> str | SDKValidationError:
     return "file"
 
 
-async def _pack(directory: Path, target: Path) -> SDKValidationError | None:
+async def _pack(directory: Path, target: Path, reporter: Reporter) -> SDKValidationError | None:
+    """Pack ``directory`` in a worker thread, reporting its progress while it runs."""
+    progress = PackProgress()
     try:
-        await anyio.to_thread.run_sync(
-            pack_directory, directory, target, anyio.from_thread.check_cancelled
-        )
+        async with anyio.create_task_group() as group:
+            if reporter.active:
+                await reporter.emit(reporter.packing(progress))
+                group.start_soon(
+                    reporter.every, lambda: reporter.packing(progress), group.cancel_scope
+                )
+            result = await anyio.to_thread.run_sync(
+                pack_directory, directory, target, anyio.from_thread.check_cancelled, progress
+            )
+            group.cancel_scope.cancel()
+    except BadIgnorePattern as exc:
+        return SDKValidationError(f"{directory}/{exc}", raw_value=exc.pattern)
     except (OSError, tarfile.TarError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
@@ -170,4 +224,8 @@ async def _pack(directory: Path, target: Path) -> SDKValidationError | None:
             f"cannot pack the directory {directory}: {detail}{where}",
             raw_value=str(directory),
         )
+    if reporter.error is not None:
+        raise reporter.error
+    reporter.skipped = result.skipped
+    await reporter.emit(reporter.packing(progress))
     return None

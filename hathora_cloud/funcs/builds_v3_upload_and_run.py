@@ -21,6 +21,7 @@ async def builds_v3_upload_and_run(
     on_log_line: LogLineCallback | None = None,
     on_progress: ProgressCallback | None = None,
     concurrency: int = 4,
+    delete_on_failure: bool = True,
     org_id: str | None = None,
     options: RequestOptions | None = None,
 ) -> Result[BuildV3, UploadAndRunError]:
@@ -30,17 +31,21 @@ async def builds_v3_upload_and_run(
     the outcome: the build's status does, polled with ``builds_v3_wait_for_build`` until it is
     terminal. If the log stream breaks or goes silent, polling takes over as well.
 
+    An exception raised by ``on_log_line`` or ``on_progress`` is the caller's own: it stops the
+    work at once (the upload is abandoned before completion, or the log stream is closed) and
+    propagates unchanged instead of becoming an ``Err``. Every error names the build it
+    concerns in ``error.build_id``; a build whose upload never finished is deleted first
+    (``error.build_deleted``), one that was uploaded is kept.
+
     Args:
         core: The configured core.
         source: A tarball path, a directory path, or the tarball's bytes.
         build_tag: A version label of your own.
         on_log_line: A sync or async callable receiving each log line (terminator removed).
-        on_progress: A sync or async callable receiving upload progress.
-
-    An exception raised by ``on_log_line`` or ``on_progress`` is the caller's own: it stops the
-    work at once (the upload is abandoned before completion, or the log stream is closed) and
-    propagates unchanged instead of becoming an ``Err``.
+        on_progress: A sync or async callable receiving packing and upload progress.
         concurrency: How many parts are uploaded at once.
+        delete_on_failure: Delete the build this call created if its upload fails or is
+            cancelled (``False`` keeps it, for inspection).
         org_id: The ``orgId`` query parameter; defaults to the core's.
         options: Per-call overrides (timeout, retries, server URL, headers).
 
@@ -54,7 +59,7 @@ async def builds_v3_upload_and_run(
         ApiError: Creating, running or polling the build got a documented error status.
         SDKError: An unexpected status or content type.
         ResponseValidationError: A body did not fit the schema.
-        HTTPClientError: A transport failure, or the core is closed.
+        HTTPClientError: A transport failure, or the core was closed.
     """
     return await upload_and_run(
         core,
@@ -63,6 +68,7 @@ async def builds_v3_upload_and_run(
         on_log_line=on_log_line,
         on_progress=on_progress,
         concurrency=concurrency,
+        delete_on_failure=delete_on_failure,
         org_id=org_id,
         options=options,
     )
