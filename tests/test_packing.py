@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from hathora_cloud import HathoraCloudCore, Ok
-from hathora_cloud._upload.packing import IgnoreRules, pack_directory
+from hathora_cloud._upload.ignore import IgnoreRules
+from hathora_cloud._upload.packing import pack_directory
 from hathora_cloud.funcs import builds_v3_upload_build
 from hathora_cloud.testing import FakeHathora
 
