@@ -6,6 +6,7 @@ import argparse
 from typing import Any, NoReturn
 
 from .._version import __version__
+from ..testing._options import add_emulator_arguments
 
 __all__ = ("build_parser",)
 
@@ -141,4 +142,5 @@ def build_parser(secrets: tuple[str, ...] = ()) -> argparse.ArgumentParser:
     )
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     emulator.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    add_emulator_arguments(emulator, identity=False)  # the knobs, shared with the testing module
     return parser
