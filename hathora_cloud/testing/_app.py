@@ -37,6 +37,7 @@ _ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("GET", f"{_DEPLOYMENTS}/latest", _deployments.handle_latest, "GetLatestDeployment"),
     ("GET", f"{_DEPLOYMENTS}/{{deployment_id}}", _deployments.handle_get, "GetDeployment"),
 )
+_CREATED = frozenset({"CreateBuild", "CreateBuildRegistry", "CreateDeployment"})
 _ORG_SCOPED = frozenset(name for _, path, _, name in _ROUTES if path.startswith(_BUILDS))
 _AUTHENTICATED = _ORG_SCOPED | {
     name for _, path, _, name in _ROUTES if path.startswith(_DEPLOYMENTS)
@@ -120,7 +121,7 @@ async def _serve(
     if fault is not None:
         if fault.delay > 0:
             await asyncio.sleep(fault.delay)
-        early = _answer_instead(request, fault)
+        early = _answer_instead(request, fault, info.operation)
         if early is not None:
             return early
     if info.operation in _AUTHENTICATED:
@@ -166,13 +167,19 @@ def _error_for(request: web.Request, exc: web.HTTPException) -> web.Response:
     return response
 
 
-def _answer_instead(request: web.Request, fault: FaultRule) -> web.StreamResponse | None:
+def _answer_instead(
+    request: web.Request, fault: FaultRule, operation: str
+) -> web.StreamResponse | None:
     """Return the response a status/drop/malformed fault sends instead of handling the call."""
     if fault.kind is FaultKind.DROP:
         _run.abort_connection(request)
         return web.Response(status=499)
     if fault.kind is FaultKind.MALFORMED_JSON:
-        return web.Response(status=200, text='{"buildId": "bld-', content_type="application/json")
+        # The operation's own success status, so that a client gets as far as parsing the body.
+        status = 201 if operation in _CREATED else 200
+        return web.Response(
+            status=status, text='{"buildId": "bld-', content_type="application/json"
+        )
     if fault.kind is not FaultKind.STATUS:
         return None
     headers = {} if fault.retry_after is None else {hdrs.RETRY_AFTER: fault.retry_after}

@@ -207,7 +207,8 @@ class FaultRule:
         probability: float = 1.0,
         seed: int | None = None,
     ) -> FaultRule:
-        """Answer matching calls with 200, ``application/json`` and a truncated JSON body."""
+        """Answer matching calls with their success status (200, or 201 for the create
+        operations), ``application/json`` and a truncated JSON body."""
         return cls(
             FaultKind.MALFORMED_JSON,
             operation=operation,
