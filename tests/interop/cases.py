@@ -172,7 +172,8 @@ def status_rows() -> list[Case]:
 
 def all_rows() -> list[Case]:
     """The whole table, in the order the TS driver runs it."""
+    from .broken_cases import broken_rows
     from .build_cases import build_rows
     from .deployment_cases import deployment_rows
 
-    return [*status_rows(), *build_rows(), *deployment_rows()]
+    return [*status_rows(), *build_rows(), *broken_rows(), *deployment_rows()]

@@ -42,6 +42,17 @@ DEPLOYMENT_KEYS = (
 )
 
 
+schema = FaultRule.invalid_schema
+OPTIONAL_FIELDS: dict[str, Any] = {
+    "additionalContainerPorts": [{"transportType": "tcp", "port": 9000, "name": "admin"}],
+    "requestedGPU": 1,
+    "experimentalRequestedGPU": 0,
+    "fleetId": "fleet-7",
+    "deploymentTag": "canary",
+}
+"""Every optional DeploymentConfigV3 field, as a client may send them."""
+
+
 def _first_page(value: Mapping[str, Any]) -> None:
     assert "nextPageToken" not in value, "TS 2.25.6 drops nextPageToken"
     assert len(value["deployments"]) == 2
@@ -61,14 +72,16 @@ def _default_port(value: Mapping[str, Any]) -> None:
 
 def deployment_rows() -> list[Case]:
     """The four DeploymentsV3 operations: success and error paths, shapes TS must parse."""
-    schema = FaultRule.invalid_schema
-    optional: dict[str, Any] = {
-        "additionalContainerPorts": [{"transportType": "tcp", "port": 9000, "name": "admin"}],
-        "requestedGPU": 1,
-        "experimentalRequestedGPU": 0,
-        "fleetId": "fleet-7",
-        "deploymentTag": "canary",
-    }
+    return [
+        *_list_rows(),
+        *_create_rows(),
+        *_read_rows(),
+        *_broken_body_rows(),
+    ]
+
+
+def _list_rows() -> list[Case]:
+    """getDeployments: a first page with a token TS drops, filters, unknown apps, no orgId."""
     return [
         Case(
             "getDeployments/first-page",
@@ -99,6 +112,12 @@ def deployment_rows() -> list[Case]:
             args={"appId": EMPTY_APP},
             client={"orgId": "org-other"},
         ),
+    ]
+
+
+def _create_rows() -> list[Case]:
+    """createDeployment: every field, and the refusals (transport, build state, ids)."""
+    return [
         Case(
             "createDeployment/ok",
             "createDeployment",
@@ -113,8 +132,8 @@ def deployment_rows() -> list[Case]:
             "createDeployment",
             OK,
             args={"appId": APP},
-            setup=with_build(**optional),
-            fields=tuple(optional),
+            setup=with_build(**OPTIONAL_FIELDS),
+            fields=tuple(OPTIONAL_FIELDS),
         ),
         Case(
             "createDeployment/unknown-transport",
@@ -143,6 +162,12 @@ def deployment_rows() -> list[Case]:
             args={"appId": "app-none"},
             setup=with_build(),
         ),
+    ]
+
+
+def _read_rows() -> list[Case]:
+    """getLatestDeployment and getDeployment."""
+    return [
         Case(
             "getLatestDeployment/ok",
             "getLatestDeployment",
@@ -173,6 +198,12 @@ def deployment_rows() -> list[Case]:
             args={"appId": EMPTY_APP},
             setup=deployment,
         ),
+    ]
+
+
+def _broken_body_rows() -> list[Case]:
+    """Answers that break the schema, or are not JSON at all."""
+    return [
         Case(
             "getDeployment/schema-null-fleetId",
             "getDeployment",
