@@ -136,8 +136,10 @@ def with_build(status: str = "succeeded", **config: Any) -> Setup:
     return setup
 
 
-def keys(*required: str) -> Callable[[Mapping[str, Any]], object]:
-    def check(value: Mapping[str, Any]) -> None:
+def keys(*required: str) -> Callable[[str, Mapping[str, Any]], object]:
+    """A value check: these keys are present (on either side)."""
+
+    def check(side: str, value: Mapping[str, Any]) -> None:
         missing = set(required) - set(value)
         assert not missing, f"missing keys {sorted(missing)} in {sorted(value)}"
 

@@ -53,15 +53,18 @@ OPTIONAL_FIELDS: dict[str, Any] = {
 """Every optional DeploymentConfigV3 field, as a client may send them."""
 
 
-def _first_page(value: Mapping[str, Any]) -> None:
-    assert "nextPageToken" not in value, "TS 2.25.6 drops nextPageToken"
+def _first_page(side: str, value: Mapping[str, Any]) -> None:
+    if side == "ts":
+        assert "nextPageToken" not in value, "TS 2.25.6 drops nextPageToken"
+    else:
+        assert isinstance(value.get("nextPageToken"), str), "the token to page 2"
     assert len(value["deployments"]) == 2
     for item in value["deployments"]:
-        keys(*DEPLOYMENT_KEYS)(item)
+        keys(*DEPLOYMENT_KEYS)(side, item)
 
 
-def _default_port(value: Mapping[str, Any]) -> None:
-    keys(*DEPLOYMENT_KEYS, "fleetId")(value)
+def _default_port(side: str, value: Mapping[str, Any]) -> None:
+    keys(*DEPLOYMENT_KEYS, "fleetId")(side, value)
     assert value["defaultContainerPort"] == {
         "transportType": "udp",
         "port": 7777,
@@ -87,9 +90,11 @@ def _list_rows() -> list[Case]:
             "getDeployments/first-page",
             "getDeployments",
             Expect("ok", org_id=None),
+            relation=PYTHON_BETTER,
+            py=Expect("ok", org_id=None),
             args={"appId": PAGED_APP},
-            compare_value=True,
             check=_first_page,
+            note="the emulator sends nextPageToken; TS 2.25.6 drops it, so page 2 is out of reach",
         ),
         Case(
             "getDeployments/filter",

@@ -10,8 +10,10 @@ Only the Python SDK's public API is used (``hathora_cloud``, ``.funcs``, ``.mode
 ``.errors``, ``.streams``), so refactoring its internals cannot break the table.
 
 Adding the Python side of an operation (DeploymentsV3 once ``hathora_cloud.funcs`` has it): add
-its entry to :data:`PY_CALLS` and remove the name from :data:`PYTHON_PENDING`; every row of that
-operation is then compared with the TS outcome like the BuildsV3 rows.
+its entry to :data:`PY_CALLS` (the arguments are the TS call's: ``appId``, ``deploymentTag``,
+``buildTag``, ``config`` as the camelCase JSON of a DeploymentConfigV3, ``deploymentId``) and remove
+the name from :data:`PYTHON_PENDING`. Every row of that operation is then checked on the Python
+side too: against the TS outcome for ``same`` rows, against its own ``py`` expectation otherwise.
 """
 
 from __future__ import annotations
@@ -116,8 +118,8 @@ class Case:
     """The whole value must be equal on both sides (state does not change between them)."""
     echo: tuple[str, str] | None = None
     """``(argument path, value key)``: the value must repeat that argument (``params.buildId``)."""
-    check: Callable[[Mapping[str, Any]], object] | None = None
-    """Extra assertions on each side's ok value (TS shape facts, for instance)."""
+    check: Callable[[str, Mapping[str, Any]], object] | None = None
+    """Extra assertions on each side's ok value, given the side (``"ts"`` or ``"py"``)."""
     same_wire: bool = True
     """For ``same`` rows: both sides also sent the same ``orgId`` and request count."""
     note: str = ""
@@ -277,7 +279,7 @@ def _value_checks(case: Case, side: str, outcome: Mapping[str, Any]) -> list[str
         problems.append(f"{side}: {case.echo[1]}={value.get(case.echo[1])!r} does not echo")
     if case.check is not None:
         try:
-            case.check(value)
+            case.check(side, value)
         except AssertionError as exc:
             problems.append(f"{side}: {exc}")
     return problems
