@@ -248,7 +248,8 @@ async def test_run_registry_needs_an_image(session: aiohttp.ClientSession) -> No
     path = f"/builds/v3/builds/{registry_id}/runRegistry"
     async with session.post(path, json={"registryUrl": "r.io"}) as response:
         assert response.status == 422
-    async with session.post(path, data=b"nope") as response:
+    json_type = {"Content-Type": "application/json"}
+    async with session.post(path, data=b"nope", headers=json_type) as response:
         assert response.status == 400
     multipart = await _create(session, buildSizeInBytes=1)
     multipart_path = f"/builds/v3/builds/{multipart['buildId']}/runRegistry"

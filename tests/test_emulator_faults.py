@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -220,3 +221,98 @@ def test_misspelt_operation_is_refused() -> None:
 
     for _, _, _, name in _ROUTES:
         FaultRule.drop(operation=name)  # every route's operation id is accepted
+
+
+async def _created_registry_build(session: aiohttp.ClientSession) -> str:
+    async with session.post("/builds/v3/builds/registry", json={}) as response:
+        build_id: str = (await response.json())["buildId"]
+        return build_id
+
+
+@pytest.mark.parametrize(
+    ("mode", "check"),
+    [
+        ("missing", lambda build: "createdAt" not in build),
+        ("null", lambda build: build["createdAt"] is None),
+        ("wrong_type", lambda build: build["createdAt"] == 12345),
+    ],
+)
+async def test_invalid_schema_breaks_a_required_field(
+    fake: FakeHathora, session: aiohttp.ClientSession, mode: str, check: Any
+) -> None:
+    """An invalid-schema rule keeps status and JSON but breaks a required, non-null field."""
+    build_id = await _created_registry_build(session)
+    fake.inject(FaultRule.invalid_schema(mode, operation="GetBuild", times=1))
+    async with session.get(f"/builds/v3/builds/{build_id}") as response:
+        assert (response.status, response.content_type) == (200, "application/json")
+        broken = await response.json()
+    assert check(broken)
+    assert broken["buildId"] == build_id
+    assert fake.requests[-1].fault is FaultKind.INVALID_SCHEMA
+    async with session.get(f"/builds/v3/builds/{build_id}") as response:
+        assert "createdAt" in await response.json()
+
+
+async def test_invalid_schema_on_lists_and_explicit_fields(
+    fake: FakeHathora, session: aiohttp.ClientSession
+) -> None:
+    """GetBuilds breaks "builds" by default; a dotted field path reaches into list items."""
+    await _created_registry_build(session)
+    fake.inject(FaultRule.invalid_schema("wrong_type", operation="GetBuilds", times=1))
+    fake.inject(
+        FaultRule.invalid_schema(
+            "wrong_type", operation="GetBuilds", field="builds.0.imageSize", times=1
+        )
+    )
+    async with session.get("/builds/v3/builds") as response:
+        assert isinstance((await response.json())["builds"], dict)
+    async with session.get("/builds/v3/builds") as response:
+        assert (await response.json())["builds"][0]["imageSize"] == "0"
+
+
+async def test_invalid_schema_without_a_field_replaces_the_body(
+    fake: FakeHathora, session: aiohttp.ClientSession
+) -> None:
+    """DeleteBuild's {} has no field to break: the whole body becomes null (or [])."""
+    build_id = await _created_registry_build(session)
+    fake.inject(FaultRule.invalid_schema("null", operation="DeleteBuild", times=1))
+    async with session.delete(f"/builds/v3/builds/{build_id}") as response:
+        assert (response.status, await response.text()) == (200, "null")
+    fake.inject(FaultRule.invalid_schema(operation="GetBuild", field="nope", times=1))
+    async with session.get(f"/builds/v3/builds/{build_id}") as response:
+        assert (response.status, await response.json()) == (404, [])
+
+
+async def test_invalid_schema_also_breaks_error_bodies(
+    fake: FakeHathora, session: aiohttp.ClientSession
+) -> None:
+    """On an error answer the rule breaks "message", so an ApiError body fails its schema."""
+    fake.inject(FaultRule.invalid_schema("wrong_type", operation="GetBuild", times=1))
+    async with session.get("/builds/v3/builds/missing") as response:
+        assert response.status == 404
+        assert (await response.json())["message"] == 12345
+
+
+def test_invalid_schema_refuses_operations_without_json() -> None:
+    """invalid_schema cannot target a streaming or S3 operation, nor use an unknown mode."""
+    for operation in ("RunBuild", "UploadPart", "CompleteUpload"):
+        with pytest.raises(ValueError, match="does not answer JSON"):
+            FaultRule.invalid_schema(operation=operation)
+    with pytest.raises(ValueError, match="schema mode"):
+        FaultRule.invalid_schema("absent")
+
+
+async def test_every_factory_takes_probability_and_seed(
+    fake: FakeHathora, session: aiohttp.ClientSession
+) -> None:
+    """drop, cut, malformed-json, latency and invalid-schema rules honour probability=0."""
+    for rule in (
+        FaultRule.drop(probability=0.0, seed=1),
+        FaultRule.cut_stream(probability=0.0),
+        FaultRule.malformed_json(probability=0.0),
+        FaultRule.latency(5.0, probability=0.0),
+        FaultRule.invalid_schema(probability=0.0),
+    ):
+        fake.inject(rule)
+    assert await _statuses(session, 3) == [200, 200, 200]
+    assert all(record.fault is None for record in fake.requests)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -269,3 +270,85 @@ async def test_closing_the_emulator_ends_a_running_build(client: Client) -> None
                 rest = await response.read()
     assert first.startswith(b"Sending build context")
     assert rest == b""
+
+
+async def test_archive_smaller_than_declared_fails_the_run(client: Client) -> None:
+    """Completing with a subset of parts is S3-legal, but the run fails naming both sizes."""
+    noise = random.Random(3).randbytes(3 * CHUNK)  # incompressible: several parts
+    data = make_tarball({"Dockerfile": "FROM alpine\n", "pad.bin": noise})
+    url = f"{client.fake.url}/builds/v3/builds"
+    async with client.session.post(
+        url, json={"buildSizeInBytes": len(data)}, headers=client.auth
+    ) as response:
+        created: dict[str, Any] = await response.json()
+    assert len(created["uploadParts"]) >= 2
+    first = created["uploadParts"][0]
+    async with client.session.put(first["putRequestUrl"], data=data[:CHUNK]) as response:
+        etag = response.headers["ETag"]
+    part = f"<Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part>"
+    xml = f"<CompleteMultipartUpload>{part}</CompleteMultipartUpload>"
+    async with client.session.post(created["completeUploadPostRequestUrl"], data=xml) as response:
+        assert response.status == 200
+    status, log = await client.run(created["buildId"])
+    assert status == 200
+    assert f"is {CHUNK} bytes, but the build declared buildSizeInBytes={len(data)}" in log
+    assert (await client.get(created["buildId"]))["status"] == "failed"
+
+
+async def test_realistic_preset_prints_a_full_docker_transcript(client: Client) -> None:
+    """realistic=True adds pull checksums, extraction and the push; builds still succeed."""
+    async with FakeHathora(max_chunk_size=CHUNK, realistic=True, build_duration=0.0) as fake:
+        detailed = Client(fake, client.session)
+        build_id = await detailed.uploaded_build(make_tarball({"Dockerfile": DOCKERFILE}))
+        _, log = await detailed.run(build_id)
+        assert (await detailed.get(build_id))["status"] == "succeeded"
+        registry_id, registry_log, _ = await _registry_run(detailed, {"image": "team/srv:2"})
+    for needle in ("Verifying Checksum", "Download complete", "Extracting [", "Pull complete"):
+        assert needle in log
+    assert "The push refers to repository [registry.hathora.dev/" in log
+    assert re.search(r"^latest: digest: sha256:[0-9a-f]{64} size: \d+$", log, flags=re.MULTILINE)
+    assert "Extracting [" in registry_log
+    assert fake.builds[registry_id].status == "succeeded"
+
+
+def test_realistic_preset_defaults_to_a_few_seconds() -> None:
+    """The preset's builds take REALISTIC_BUILD_DURATION seconds unless told otherwise."""
+    from hathora_cloud.testing._fake import REALISTIC_BUILD_DURATION
+
+    assert FakeHathora(realistic=True)._config.build_duration == REALISTIC_BUILD_DURATION >= 2
+    assert FakeHathora(realistic=True, build_duration=1.0)._config.build_duration == 1.0
+    assert FakeHathora()._config.build_duration == 0.0
+
+
+def test_build_duration_is_spent_where_a_real_build_spends_it() -> None:
+    """The duration splits over the lines by weight: pulls and RUN steps take the most."""
+    from hathora_cloud.testing._logs import docker_build_plan
+
+    dockerfile = "FROM node:20\nENV A=1\nRUN npm ci\nCMD node .\n"
+    plan = docker_build_plan(dockerfile, 5000, random.Random(1), "img:latest", detailed=True)
+    delays = plan.delays(10.0)
+    assert len(delays) == len(plan.lines)
+    assert sum(delays) == pytest.approx(10.0)
+    pairs = list(zip(plan.lines, delays, strict=True))
+    pulls = sum(d for line, d in pairs if "Downloading" in line or "Extracting" in line)
+    headers = [d for line, d in pairs if line.startswith("Step ")]
+    run_step_end = [d for line, d in pairs if line.startswith("Removing intermediate")]
+    assert pulls > 10.0 / 3
+    assert max(run_step_end) > 5 * max(headers)
+
+
+@pytest.mark.parametrize(
+    ("values", "detail"),
+    [
+        ({"max_chunk_size": 0}, "max_chunk_size"),
+        ({"min_part_size": -1}, "min_part_size"),
+        ({"log_line_delay": -0.1}, "log_line_delay"),
+        ({"build_duration": float("nan")}, "build_duration"),
+        ({"upload_url_ttl": float("inf")}, "upload_url_ttl"),
+        ({"deployments_page_size": 0}, "deployments_page_size"),
+    ],
+)
+def test_constructor_refuses_out_of_range_knobs(values: dict[str, Any], detail: str) -> None:
+    """Negative, zero, NaN or infinite knobs raise ValueError naming the knob."""
+    with pytest.raises(ValueError, match=detail):
+        FakeHathora(**values)

@@ -166,22 +166,121 @@ async def test_part_without_content_length_is_411(
     assert b"<Code>MissingContentLength</Code>" in raw
 
 
-@pytest.mark.parametrize(
-    ("part", "data", "code"),
-    [
-        (0, b"x" * 10, "EntityTooSmall"),
-        (1, b"x" * 4, "EntityTooSmall"),
-        (1, b"x" * 6, "EntityTooLarge"),
-    ],
-)
-async def test_part_with_wrong_size_is_400(
-    fake: FakeHathora, session: aiohttp.ClientSession, part: int, data: bytes, code: str
+@pytest.mark.parametrize("size", [1, CHUNK - 1, CHUNK + 1, 3 * CHUNK])
+async def test_any_part_size_is_accepted_at_put(
+    fake: FakeHathora, session: aiohttp.ClientSession, size: int
 ) -> None:
-    """A part whose size differs from the size the declared length implies is 400."""
+    """Like S3, UploadPart takes a part of any size; sizes are judged only at completion."""
     created = await _create(fake, session, CHUNK + 5)
-    async with session.put(created["uploadParts"][part]["putRequestUrl"], data=data) as response:
-        assert response.status == 400
-        assert _code(await response.text()) == code
+    etag = await _put(session, created["uploadParts"][0]["putRequestUrl"], b"x" * size)
+    assert etag == f'"{hashlib.md5(b"x" * size).hexdigest()}"'
+
+
+async def test_small_part_fails_completion_with_entity_too_small(
+    session: aiohttp.ClientSession,
+) -> None:
+    """A part below min_part_size that is not the last makes completion 400 EntityTooSmall."""
+    async with FakeHathora(max_chunk_size=CHUNK, min_part_size=600) as fake:
+        created = await _create(fake, session, CHUNK + 5)
+        urls = [part["putRequestUrl"] for part in created["uploadParts"]]
+        first = await _put(session, urls[0], b"a" * 599)
+        last = await _put(session, urls[1], b"b" * 3)
+        status, text = await _complete(session, created, _complete_xml([(1, first), (2, last)]))
+        assert (status, _code(text)) == (400, "EntityTooSmall")
+        for field in ("<ProposedSize>599</ProposedSize>", "<MinSizeAllowed>600</MinSizeAllowed>"):
+            assert field in text
+        assert "<PartNumber>1</PartNumber>" in text
+        assert f"<ETag>{first.strip(chr(34))}</ETag>" in text
+        first = await _put(session, urls[0], b"a" * 600)
+        status, _ = await _complete(session, created, _complete_xml([(1, first), (2, last)]))
+        assert status == 200
+        assert fake.uploaded_bytes(created["buildId"]) == b"a" * 600 + b"b" * 3
+
+
+async def test_small_last_part_is_fine(session: aiohttp.ClientSession) -> None:
+    """Only the last part may be smaller than min_part_size (here a single 3-byte part)."""
+    async with FakeHathora(min_part_size=5 * 1024 * 1024) as fake:
+        created = await _create(fake, session, 3)
+        etag = await _put(session, created["uploadParts"][0]["putRequestUrl"], b"abc")
+        status, _ = await _complete(session, created, _complete_xml([(1, etag)]))
+        assert status == 200
+
+
+async def test_min_part_size_defaults_to_5_mib_capped_at_chunk_size(
+    session: aiohttp.ClientSession,
+) -> None:
+    """min_part_size defaults to 5 MiB, lowered to maxChunkSize so chunk-sized parts pass."""
+    async with FakeHathora(max_chunk_size=CHUNK) as small, FakeHathora() as default:
+        created = await _create(small, session, CHUNK + 1)
+        parts = await _upload_parts(session, created, b"q" * (CHUNK + 1))
+        assert (await _complete(session, created, _complete_xml(parts)))[0] == 200
+        created = await _create(default, session, CHUNK + 1)
+        urls = [part["putRequestUrl"] for part in created["uploadParts"]]
+        assert len(urls) == 1
+        first = await _put(session, urls[0], b"q" * CHUNK)
+        # Sending more parts than listed is impossible (no URL); so a one-part build with a
+        # 1 KiB part is the last part and passes, proving the 5 MiB floor is not applied to it.
+        status, _ = await _complete(session, created, _complete_xml([(1, first)]))
+        assert status == 200
+
+
+async def test_completion_with_an_ascending_subset(
+    fake: FakeHathora, session: aiohttp.ClientSession
+) -> None:
+    """S3 lets a client complete with an ascending subset of its parts; the rest is dropped."""
+    created = await _create(fake, session, 3 * CHUNK)
+    parts = await _upload_parts(session, created, b"1" * CHUNK + b"2" * CHUNK + b"3" * CHUNK)
+    status, _ = await _complete(session, created, _complete_xml([parts[0], parts[2]]))
+    assert status == 200
+    upload = fake.builds[created["buildId"]].upload
+    assert upload is not None
+    assert upload.completed_parts == (1, 3)
+    assert upload.assembled_size == 2 * CHUNK
+    assert fake.uploaded_bytes(created["buildId"]) == b"1" * CHUNK + b"3" * CHUNK
+
+
+async def test_part_larger_than_5_gib_is_entity_too_large(
+    fake: FakeHathora, session: aiohttp.ClientSession
+) -> None:
+    """A part declaring more than S3's 5 GiB maximum is refused before its body is read."""
+    created = await _create(fake, session, 3)
+    url = urlsplit(created["uploadParts"][0]["putRequestUrl"])
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    try:
+        request = (
+            f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            f"Content-Length: {5 * 1024**3 + 1}\r\n\r\n"
+        )
+        writer.write(request.encode())
+        raw = await reader.readuntil(b"</Error>")  # the server then lingers for a body
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert raw.startswith(b"HTTP/1.1 400")
+    assert b"<Code>EntityTooLarge</Code>" in raw
+
+
+async def test_part_cut_short_is_incomplete_body_and_server_goes_on(
+    fake: FakeHathora, session: aiohttp.ClientSession
+) -> None:
+    """A part whose client vanishes mid-body is not stored, and the emulator keeps serving."""
+    created = await _create(fake, session, 10)
+    url = urlsplit(created["uploadParts"][0]["putRequestUrl"])
+    _, writer = await asyncio.open_connection(url.hostname, url.port)
+    request = f"PUT {url.path}?{url.query} HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
+    writer.write(request.encode() + b"abcde")
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+    for _ in range(200):
+        if fake.requests_for("UploadPart") and fake.requests_for("UploadPart")[-1].status:
+            break
+        await asyncio.sleep(0.01)
+    assert fake.requests_for("UploadPart")[-1].status == 400
+    upload = fake.builds[created["buildId"]].upload
+    assert upload is not None
+    assert upload.parts == {}
+    assert await _put(session, created["uploadParts"][0]["putRequestUrl"], b"0123456789")
 
 
 async def test_expired_url_is_403_request_has_expired(session: aiohttp.ClientSession) -> None:
@@ -227,7 +326,7 @@ async def test_complete_accepts_whitespace_namespace_and_unquoted_etags(
 async def test_complete_validation_errors(
     fake: FakeHathora, session: aiohttp.ClientSession
 ) -> None:
-    """Complete rejects float part numbers, bad order, wrong ETags and missing parts with 400."""
+    """Complete rejects float part numbers, bad order, wrong ETags and unknown parts with 400."""
     created = await _create(fake, session, 2 * CHUNK + 1)
     created_parts = created["uploadParts"]
     parts = await _upload_parts(session, created, b"z" * (2 * CHUNK + 1))
@@ -238,7 +337,7 @@ async def test_complete_validation_errors(
         (_complete_xml([parts[0], parts[0], parts[2]]), "InvalidPartOrder"),
         (_complete_xml([parts[0], (2, '"deadbeef"'), parts[2]]), "InvalidPart"),
         (_complete_xml([parts[0], (2, ""), parts[2]]), "InvalidPart"),
-        (_complete_xml(parts[:2]), "InvalidPart"),
+        (_complete_xml([parts[0], (4, '"abc"')]), "InvalidPart"),
     ]
     for xml, code in cases:
         status, text = await _complete(session, created, xml)

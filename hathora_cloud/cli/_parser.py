@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
+from ..testing._options import add_emulator_arguments
 from ._terminal import Terminal
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def _add_emulator(commands: Any) -> None:
     )
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     emulator.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    add_emulator_arguments(emulator, identity=False)  # the knobs, shared with the testing module
 
 
 def _build_parser(terminal: Terminal | None) -> _Parser:

@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
-from ._context import EMULATOR_KEY, Emulator, note_body_length
+from ._context import EMULATOR_KEY, Emulator
 from ._state import BuildState, UploadState, new_build_id, utc_now
+from ._wire import json_error, json_response, read_json_object
 
 _MAX_PARTS = 10_000
-
-
-def json_response(status: int, body: Any) -> web.Response:
-    """Return a JSON response with ``status``."""
-    return web.json_response(body, status=status)
-
-
-def json_error(status: int, message: str) -> web.Response:
-    """Return an ApiError-shaped response: ``{"message": ...}``."""
-    return json_response(status, {"message": message})
+_MAX_BUILD_ID = 512
 
 
 def build_not_found(build_id: str) -> web.Response:
     """Return the 404 for an unknown (or deleted) build."""
-    return json_error(404, f"Build not found: {build_id}")
-
-
-async def read_json_object(request: web.Request) -> dict[str, Any] | web.Response:
-    """Read the body as a JSON object, or return the 400 response explaining why not."""
-    raw = await request.read()
-    note_body_length(len(raw))
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return json_error(400, f"Invalid JSON body: {exc}")
-    if not isinstance(body, dict):
-        return json_error(400, "Request body must be a JSON object")
-    return body
+    return json_error(404, f"Build not found: {build_id[:_MAX_BUILD_ID]}")
 
 
 def _parse_size(value: object) -> int | str:
@@ -50,7 +29,9 @@ def _parse_size(value: object) -> int | str:
         return "buildSizeInBytes is required"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "buildSizeInBytes must be a number"
-    if not math.isfinite(value) or value < 0 or not float(value).is_integer():
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return f"buildSizeInBytes must be a non-negative integer, got {value!r}"
+    if value < 0:
         return f"buildSizeInBytes must be a non-negative integer, got {value!r}"
     return int(value)
 
@@ -61,6 +42,8 @@ def _parse_identity(emulator: Emulator, body: dict[str, Any]) -> tuple[str, str 
     tag = body.get("buildTag")
     if build_id is not None and (not isinstance(build_id, str) or not build_id):
         return "buildId must be a non-empty string"
+    if build_id is not None and len(build_id) > _MAX_BUILD_ID:
+        return f"buildId must be at most {_MAX_BUILD_ID} characters"
     if tag is not None and not isinstance(tag, str):
         return "buildTag must be a string"
     if build_id is not None and build_id in emulator.builds:
@@ -68,13 +51,14 @@ def _parse_identity(emulator: Emulator, body: dict[str, Any]) -> tuple[str, str 
     return (build_id or new_build_id(), tag)
 
 
-def _new_build(emulator: Emulator, build_id: str, tag: str | None, kind: str) -> BuildState:
+def new_build(emulator: Emulator, build_id: str, tag: str | None, kind: str) -> BuildState:
+    """Create and store a build in status ``created``; ``kind`` is multipart or registry."""
     build = BuildState(
         build_id=build_id,
         org_id=emulator.config.org_id,
         created_by=emulator.config.created_by,
         created_at=utc_now(),
-        share_url=f"{emulator.base_url}/_share/builds/{build_id}",
+        share_url=f"{emulator.base_url}/_share/builds/{quote(build_id, safe='')}",
         kind=kind,
         build_tag=tag,
     )
@@ -103,10 +87,10 @@ async def handle_create_build(request: web.Request) -> web.StreamResponse:
     if isinstance(identity, str):
         return json_error(422, identity)
     chunk = emulator.config.max_chunk_size
-    part_count = max(1, math.ceil(size / chunk))
+    part_count = max(1, -(-size // chunk))  # integer ceiling: sizes may exceed a float's range
     if part_count > _MAX_PARTS:
         return json_error(422, f"buildSizeInBytes needs more than {_MAX_PARTS} parts")
-    build = _new_build(emulator, identity[0], identity[1], kind="multipart")
+    build = new_build(emulator, identity[0], identity[1], kind="multipart")
     upload = UploadState(
         upload_id=secrets.token_hex(16),
         build_id=build.build_id,
@@ -163,7 +147,7 @@ async def handle_create_registry_build(request: web.Request) -> web.StreamRespon
     identity = _parse_identity(emulator, body)
     if isinstance(identity, str):
         return json_error(422, identity)
-    build = _new_build(emulator, identity[0], identity[1], kind="registry")
+    build = new_build(emulator, identity[0], identity[1], kind="registry")
     return json_response(201, build.to_json())
 
 
@@ -171,6 +155,6 @@ async def handle_share_page(request: web.Request) -> web.StreamResponse:
     """``GET /_share/builds/{buildId}``: the build's log as plain text (what ``shareUrl`` shows)."""
     build = request.app[EMULATOR_KEY].builds.get(request.match_info["build_id"])
     if build is None:
-        return web.Response(status=404, text="Build not found")
+        return json_error(404, f"Build not found: {request.match_info['build_id'][:200]}")
     header = f"Build {build.build_id}: {build.status}\n\n"
     return web.Response(text=header + build.log_text)

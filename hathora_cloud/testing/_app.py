@@ -9,14 +9,17 @@ from collections.abc import Awaitable, Callable
 import attrs
 from aiohttp import hdrs, web
 
-from . import _api, _run, _s3
+from . import _api, _deployments, _run, _s3
 from ._context import CURRENT_REQUEST, EMULATOR_KEY, Emulator, RequestInfo
 from ._faults import FaultRule, is_streaming
+from ._schema_fault import break_response
 from ._state import FaultKind, RecordedRequest
+from ._wire import json_error
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _BUILDS = "/builds/v3/builds"
+_DEPLOYMENTS = "/deployments/v3/apps/{app_id}/deployments"
 _ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("GET", _BUILDS, _api.handle_list_builds, "GetBuilds"),
     ("POST", _BUILDS, _api.handle_create_build, "CreateBuild"),
@@ -28,8 +31,17 @@ _ROUTES: tuple[tuple[str, str, Handler, str], ...] = (
     ("PUT", "/_s3/uploads/{upload_id}/parts/{part:[0-9]+}", _s3.handle_upload_part, "UploadPart"),
     ("POST", "/_s3/uploads/{upload_id}/complete", _s3.handle_complete, "CompleteUpload"),
     ("GET", "/_share/builds/{build_id}", _api.handle_share_page, "SharePage"),
+    ("GET", _DEPLOYMENTS, _deployments.handle_list, "GetDeployments"),
+    ("POST", _DEPLOYMENTS, _deployments.handle_create, "CreateDeployment"),
+    # Registered before the {deployment_id} route, which would otherwise take "latest".
+    ("GET", f"{_DEPLOYMENTS}/latest", _deployments.handle_latest, "GetLatestDeployment"),
+    ("GET", f"{_DEPLOYMENTS}/{{deployment_id}}", _deployments.handle_get, "GetDeployment"),
 )
-_AUTHENTICATED = frozenset(name for _, path, _, name in _ROUTES if path.startswith(_BUILDS))
+_CREATED = frozenset({"CreateBuild", "CreateBuildRegistry", "CreateDeployment"})
+_ORG_SCOPED = frozenset(name for _, path, _, name in _ROUTES if path.startswith(_BUILDS))
+_AUTHENTICATED = _ORG_SCOPED | {
+    name for _, path, _, name in _ROUTES if path.startswith(_DEPLOYMENTS)
+}
 _HTML_PAGE = (
     "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
     "<center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n"
@@ -80,13 +92,15 @@ async def _middleware(request: web.Request, handler: Handler) -> web.StreamRespo
     emulator.requests.append(_record(request, info.operation))
     status: int | None = None
     try:
-        response = await _serve(request, handler, emulator, info)
+        try:
+            response = await _serve(request, handler, emulator, info)
+        except web.HTTPException as exc:  # no route, wrong method: answer in the API's format
+            response = _error_for(request, exc)
         dropped = info.fault is not None and info.fault.kind is FaultKind.DROP
         status = None if dropped else response.status
+        if request.body_exists and not request.content.is_eof() and not response.prepared:
+            response.force_close()  # refused unread (too large, wrong framing): no keep-alive
         return response
-    except web.HTTPException as exc:
-        status = exc.status
-        raise
     finally:
         CURRENT_REQUEST.reset(context_token)
         emulator.requests[index] = attrs.evolve(
@@ -107,7 +121,7 @@ async def _serve(
     if fault is not None:
         if fault.delay > 0:
             await asyncio.sleep(fault.delay)
-        early = _answer_instead(request, fault)
+        early = _answer_instead(request, fault, info.operation)
         if early is not None:
             return early
     if info.operation in _AUTHENTICATED:
@@ -115,6 +129,10 @@ async def _serve(
         if rejected is not None:
             return rejected
     response = await handler(request)
+    if fault is not None and fault.kind is FaultKind.INVALID_SCHEMA:
+        if isinstance(response, web.Response):
+            return break_response(response, info.operation, fault.schema_mode, fault.field)
+        return response
     cut = fault is not None and fault.kind is FaultKind.CUT_STREAM
     if cut and not is_streaming(info.operation) and isinstance(response, web.Response):
         return await _send_half(request, response)
@@ -122,27 +140,46 @@ async def _serve(
 
 
 def _check_auth(request: web.Request, emulator: Emulator) -> web.Response | None:
-    """Check the bearer token and the optional ``orgId`` query parameter."""
+    """Check the bearer token and, on BuildsV3 routes, the optional ``orgId`` query parameter."""
     header = request.headers.get(hdrs.AUTHORIZATION, "")
     if not header:
-        return _api.json_error(401, "Unauthorized: missing Authorization bearer token")
+        return json_error(401, "Unauthorized: missing Authorization bearer token")
     scheme, _, value = header.partition(" ")
     token = emulator.config.token.encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token):
-        return _api.json_error(401, "Unauthorized: invalid token")
+        return json_error(401, "Unauthorized: invalid token")
     org_id = request.query.get("orgId", "")
-    if org_id and org_id != emulator.config.org_id:
-        return _api.json_error(404, f"Organization not found: {org_id}")
+    operation = request.match_info.route.name
+    if org_id and operation in _ORG_SCOPED and org_id != emulator.config.org_id:
+        return json_error(404, f"Organization not found: {org_id[:200]}")
     return None
 
 
-def _answer_instead(request: web.Request, fault: FaultRule) -> web.StreamResponse | None:
+def _error_for(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """Answer an aiohttp-raised error (404 no route, 405...) as the API or S3 would."""
+    headers = {hdrs.ALLOW: exc.headers[hdrs.ALLOW]} if hdrs.ALLOW in exc.headers else {}
+    if request.path.startswith("/_s3/"):
+        code = {404: "NoSuchKey", 405: "MethodNotAllowed"}.get(exc.status, "InvalidRequest")
+        response = _s3.s3_error(exc.status, code)
+    else:
+        response = json_error(exc.status, f"{exc.reason}: {request.method} {request.path[:200]}")
+    response.headers.update(headers)
+    return response
+
+
+def _answer_instead(
+    request: web.Request, fault: FaultRule, operation: str
+) -> web.StreamResponse | None:
     """Return the response a status/drop/malformed fault sends instead of handling the call."""
     if fault.kind is FaultKind.DROP:
         _run.abort_connection(request)
         return web.Response(status=499)
     if fault.kind is FaultKind.MALFORMED_JSON:
-        return web.Response(status=200, text='{"buildId": "bld-', content_type="application/json")
+        # The operation's own success status, so that a client gets as far as parsing the body.
+        status = 201 if operation in _CREATED else 200
+        return web.Response(
+            status=status, text='{"buildId": "bld-', content_type="application/json"
+        )
     if fault.kind is not FaultKind.STATUS:
         return None
     headers = {} if fault.retry_after is None else {hdrs.RETRY_AFTER: fault.retry_after}
@@ -158,7 +195,7 @@ def _answer_instead(request: web.Request, fault: FaultRule) -> web.StreamRespons
         )
     if fault.body == "empty":
         return web.Response(status=status, headers=headers)
-    response = _api.json_error(status, f"Injected fault: HTTP {status}")
+    response = json_error(status, f"Injected fault: HTTP {status}")
     response.headers.update(headers)
     return response
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import attrs
 from aiohttp import web
 
+from ._deploy_state import DeploymentState
 from ._faults import FaultRegistry, FaultRule
 from ._state import BuildState, RecordedRequest, UploadState
 
@@ -31,22 +32,29 @@ class EmulatorConfig:
     host: str = "127.0.0.1"
     port: int = 0
     max_chunk_size: int = 8 * 1024 * 1024
+    min_part_size: int = 5 * 1024 * 1024
     log_line_delay: float = 0.0
     upload_url_ttl: float = 3600.0
-    complete_error: str | None = None
     build_duration: float = 0.0
+    realistic: bool = False
+    deployments_page_size: int = 20
     created_by: str = "noreply@hathora.dev"
 
 
 @attrs.define
 class Emulator:
-    """Mutable state shared by the handlers: builds, uploads, requests, faults, storage."""
+    """Mutable state shared by the handlers: builds, deployments, requests, faults, storage."""
 
     config: EmulatorConfig
     storage: Path
     base_url: str = ""
     builds: dict[str, BuildState] = attrs.Factory(dict)
     uploads: dict[str, UploadState] = attrs.Factory(dict)
+    apps: dict[str, list[DeploymentState]] = attrs.Factory(dict)
+    """Each app's deployments, oldest first."""
+    deployments: dict[str, DeploymentState] = attrs.Factory(dict)
+    sequence: int = 0
+    """How many deployments were ever created (orders them across apps)."""
     requests: list[RecordedRequest] = attrs.Factory(list)
     faults: FaultRegistry = attrs.Factory(FaultRegistry)
     tasks: set[asyncio.Task[None]] = attrs.Factory(set)

@@ -10,21 +10,24 @@ import attrs
 from ._state import FaultKind
 
 _STREAMING_OPERATIONS = frozenset({"RunBuild", "RunBuildRegistry"})
-OPERATIONS = frozenset(
+JSON_OPERATIONS = frozenset(
     {
         "GetBuilds",
         "CreateBuild",
         "CreateBuildRegistry",
         "GetBuild",
         "DeleteBuild",
-        "RunBuild",
-        "RunBuildRegistry",
-        "UploadPart",
-        "CompleteUpload",
-        "SharePage",
+        "GetDeployments",
+        "CreateDeployment",
+        "GetLatestDeployment",
+        "GetDeployment",
     }
 )
+"""The operations that answer JSON (the targets of :meth:`FaultRule.invalid_schema`)."""
+OPERATIONS = JSON_OPERATIONS | _STREAMING_OPERATIONS | {"UploadPart", "CompleteUpload", "SharePage"}
 """Every operation id a rule can target (besides ``"*"``)."""
+SCHEMA_MODES = ("missing", "wrong_type", "null")
+"""How :meth:`FaultRule.invalid_schema` breaks a field."""
 
 
 def _check_operation(_: object, __: attrs.Attribute[str], value: str) -> None:
@@ -38,6 +41,11 @@ def _check_probability(_: object, __: attrs.Attribute[float], value: float) -> N
         raise ValueError(f"probability must be within [0, 1], got {value}")
 
 
+def _check_schema_mode(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if value not in SCHEMA_MODES:
+        raise ValueError(f"schema mode must be one of {SCHEMA_MODES}, got {value!r}")
+
+
 def _check_times(_: object, __: attrs.Attribute[int | None], value: int | None) -> None:
     if value is not None and value < 1:
         raise ValueError(f"times must be >= 1 or None, got {value}")
@@ -48,7 +56,9 @@ class FaultRule:
     """One injected fault: what to do, to which operation, and how often.
 
     Build rules with the class methods (:meth:`status_code`, :meth:`latency`, :meth:`drop`,
-    :meth:`cut_stream`, :meth:`malformed_json`) rather than the constructor.
+    :meth:`cut_stream`, :meth:`malformed_json`, :meth:`invalid_schema`) rather than the
+    constructor. Every one accepts ``times``, ``probability`` and ``seed``; all but
+    :meth:`latency` also accept ``delay`` (seconds to wait before misbehaving).
     """
 
     kind: FaultKind
@@ -73,6 +83,11 @@ class FaultRule:
     """Chance that a matching call fires the rule; draws use :attr:`seed`."""
     seed: int | None = None
     """Seed of the rule's own random generator, for deterministic probabilities."""
+    schema_mode: str = attrs.field(default="missing", validator=_check_schema_mode)
+    """For invalid-schema faults: ``"missing"``, ``"wrong_type"`` or ``"null"``."""
+    field: str | None = None
+    """For invalid-schema faults: the dotted path of the field to break (``None``: a default
+    required field of the operation's answer, such as ``createdAt``)."""
 
     @classmethod
     def status_code(
@@ -116,18 +131,55 @@ class FaultRule:
         )
 
     @classmethod
-    def latency(cls, delay: float, *, operation: str = "*", times: int | None = None) -> FaultRule:
+    def latency(
+        cls,
+        delay: float,
+        *,
+        operation: str = "*",
+        times: int | None = None,
+        probability: float = 1.0,
+        seed: int | None = None,
+    ) -> FaultRule:
         """Delay matching calls by ``delay`` seconds, then handle them normally."""
-        return cls(FaultKind.LATENCY, operation=operation, delay=delay, times=times)
+        return cls(
+            FaultKind.LATENCY,
+            operation=operation,
+            delay=delay,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
 
     @classmethod
-    def drop(cls, *, operation: str = "*", times: int | None = None) -> FaultRule:
+    def drop(
+        cls,
+        *,
+        operation: str = "*",
+        delay: float = 0.0,
+        times: int | None = None,
+        probability: float = 1.0,
+        seed: int | None = None,
+    ) -> FaultRule:
         """Close the connection of matching calls without any response (nothing is handled)."""
-        return cls(FaultKind.DROP, operation=operation, times=times)
+        return cls(
+            FaultKind.DROP,
+            operation=operation,
+            delay=delay,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
 
     @classmethod
     def cut_stream(
-        cls, *, operation: str = "*", after_lines: int | None = None, times: int | None = None
+        cls,
+        *,
+        operation: str = "*",
+        after_lines: int | None = None,
+        delay: float = 0.0,
+        times: int | None = None,
+        probability: float = 1.0,
+        seed: int | None = None,
     ) -> FaultRule:
         """Send part of the response, then abort the connection.
 
@@ -135,12 +187,84 @@ class FaultRule:
         client just stops receiving after ``after_lines`` lines (default: half the log).
         Other operations are handled, then half of their body is sent.
         """
-        return cls(FaultKind.CUT_STREAM, operation=operation, after_lines=after_lines, times=times)
+        return cls(
+            FaultKind.CUT_STREAM,
+            operation=operation,
+            after_lines=after_lines,
+            delay=delay,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
 
     @classmethod
-    def malformed_json(cls, *, operation: str = "*", times: int | None = None) -> FaultRule:
-        """Answer matching calls with 200, ``application/json`` and a truncated JSON body."""
-        return cls(FaultKind.MALFORMED_JSON, operation=operation, times=times)
+    def malformed_json(
+        cls,
+        *,
+        operation: str = "*",
+        delay: float = 0.0,
+        times: int | None = None,
+        probability: float = 1.0,
+        seed: int | None = None,
+    ) -> FaultRule:
+        """Answer matching calls with their success status (200, or 201 for the create
+        operations), ``application/json`` and a truncated JSON body."""
+        return cls(
+            FaultKind.MALFORMED_JSON,
+            operation=operation,
+            delay=delay,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
+
+    @classmethod
+    def invalid_schema(
+        cls,
+        mode: str = "missing",
+        *,
+        operation: str = "*",
+        field: str | None = None,
+        delay: float = 0.0,
+        times: int | None = None,
+        probability: float = 1.0,
+        seed: int | None = None,
+    ) -> FaultRule:
+        """Handle matching calls, then break one field of their JSON answer.
+
+        The answer stays valid JSON with its usual status, so a client's schema validation
+        (``ResponseValidationError``) is what must catch it. Only JSON operations can be
+        targeted; with ``operation="*"`` other answers pass untouched.
+
+        Args:
+            mode: ``"missing"`` removes the field, ``"wrong_type"`` replaces it with a value of
+                another JSON type, ``"null"`` sets it to ``null``.
+            operation: A JSON operation id, or ``"*"``.
+            field: Dotted path of the field (``"builds.0.status"``); by default a required
+                field of the answer (``createdAt``, ``builds``, ``deployments``...).
+            delay: Seconds to wait before handling.
+            times: Fire for this many matching calls (``None``: all).
+            probability: Chance of firing per matching call.
+            seed: Seed for the probability draws.
+
+        Returns:
+            The rule.
+
+        Raises:
+            ValueError: ``mode`` is unknown or ``operation`` does not answer JSON.
+        """
+        if operation != "*" and operation in OPERATIONS and operation not in JSON_OPERATIONS:
+            raise ValueError(f"{operation} does not answer JSON; invalid_schema cannot target it")
+        return cls(
+            FaultKind.INVALID_SCHEMA,
+            operation=operation,
+            schema_mode=mode,
+            field=field,
+            delay=delay,
+            times=times,
+            probability=probability,
+            seed=seed,
+        )
 
     def matches(self, operation: str) -> bool:
         """Return whether this rule targets ``operation``."""

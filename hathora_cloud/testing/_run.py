@@ -9,11 +9,12 @@ from collections.abc import Awaitable, Callable
 import attrs
 from aiohttp import web
 
-from ._api import build_not_found, json_error, read_json_object
+from ._api import build_not_found
 from ._context import CURRENT_REQUEST, EMULATOR_KEY, Emulator
 from ._logs import BuildPlan, docker_build_plan, failed_plan, registry_plan
 from ._state import BuildState, FaultKind, utc_now
 from ._tarball import inspect_tarball
+from ._wire import json_error, read_json_object
 
 PlanFactory = Callable[[], Awaitable[BuildPlan]]
 
@@ -62,11 +63,24 @@ async def handle_run_build(request: web.Request) -> web.StreamResponse:
     assert upload is not None
 
     async def plan() -> BuildPlan:
+        if upload.assembled_size != upload.size:
+            # The emulator's own check (S3 knows nothing of buildSizeInBytes): a client that
+            # completed with missing or resized parts hears about it here, in the log.
+            return failed_plan(
+                f"Error: the uploaded archive is {upload.assembled_size} bytes, but the build"
+                f" declared buildSizeInBytes={upload.size}"
+            )
         verdict = await asyncio.to_thread(inspect_tarball, upload.tarball_path)
         if verdict.dockerfile is None:
             return failed_plan(verdict.error or "Error: unusable build archive")
         target = _image_name(emulator, build)
-        return docker_build_plan(verdict.dockerfile, verdict.size, build.rng(), target)
+        return docker_build_plan(
+            verdict.dockerfile,
+            verdict.size,
+            build.rng(),
+            target,
+            detailed=emulator.config.realistic,
+        )
 
     return await _start_and_stream(request, emulator, build, plan)
 
@@ -93,7 +107,9 @@ async def handle_run_registry(request: web.Request) -> web.StreamResponse:
     build.registry_image = image
 
     async def plan() -> BuildPlan:
-        return registry_plan(image, registry_url, build.rng(), _image_name(emulator, build))
+        target = _image_name(emulator, build)
+        detailed = emulator.config.realistic
+        return registry_plan(image, registry_url, build.rng(), target, detailed=detailed)
 
     return await _start_and_stream(request, emulator, build, plan)
 
@@ -120,8 +136,11 @@ async def _execute(emulator: Emulator, build: BuildState, run: _Run, plan: PlanF
         except Exception as exc:  # an emulator bug must still end the build
             result = failed_plan(f"Internal error: {exc!r}")
         run.line_count.set_result(len(result.lines))
-        for index, line in enumerate(result.lines):
-            await _pace(emulator, index, len(result.lines))
+        delays = result.delays(emulator.config.build_duration)
+        for index, (line, delay) in enumerate(zip(result.lines, delays, strict=True)):
+            pause = delay + (emulator.config.log_line_delay if index else 0.0)
+            if pause > 0:
+                await asyncio.sleep(pause)
             build.log_lines.append(line)
             run.queue.put_nowait(line)
         build.status = "succeeded" if result.succeeded else "failed"
@@ -131,14 +150,6 @@ async def _execute(emulator: Emulator, build: BuildState, run: _Run, plan: PlanF
         if not run.line_count.done():
             run.line_count.set_result(0)
         run.queue.put_nowait(None)
-
-
-async def _pace(emulator: Emulator, index: int, total: int) -> None:
-    delay = emulator.config.log_line_delay if index else 0.0
-    if index == total - 1:
-        delay += emulator.config.build_duration
-    if delay > 0:
-        await asyncio.sleep(delay)
 
 
 async def _stream(request: web.Request, run: _Run) -> web.StreamResponse:

@@ -15,7 +15,12 @@ from aiohttp import hdrs, web
 
 from ._context import EMULATOR_KEY, Emulator, note_body_length
 from ._state import PartInfo, UploadState
+from ._wire import UNREADABLE_BODY, BodyError, read_body
 
+MAX_PART_SIZE = 5 * 1024**3
+"""S3's largest part, in bytes: a bigger ``Content-Length`` is refused with EntityTooLarge."""
+MAX_COMPLETE_BODY = 4 * 1024 * 1024
+"""The largest CompleteMultipartUpload document read (bigger: MaxMessageLengthExceeded)."""
 _READ_CHUNK = 256 * 1024
 _PART_NUMBER = re.compile(r"[0-9]+")
 _MESSAGES = {
@@ -33,6 +38,7 @@ _MESSAGES = {
     " HTTP header",
     "NoSuchUpload": "The specified upload does not exist. The upload ID may be invalid, or the"
     " upload may have been aborted or completed.",
+    "MaxMessageLengthExceeded": "Your request was too big.",
     "MalformedXML": "The XML you provided was not well-formed or did not validate against our"
     " published schema",
     "InvalidPartOrder": "The list of parts was not in ascending order. The parts list must be"
@@ -85,7 +91,7 @@ def _find_upload(emulator: Emulator, request: web.Request) -> UploadState | None
 def _check_part_headers(
     request: web.Request, upload: UploadState, number: int
 ) -> web.Response | None:
-    """Validate the framing and size of a part PUT before reading its body."""
+    """Validate the framing of a part PUT before reading its body (S3 judges sizes later)."""
     if not 1 <= number <= upload.part_count:
         message = f"Part number must be an integer between 1 and {upload.part_count}"
         return s3_error(400, "InvalidArgument", message, ArgumentName="partNumber")
@@ -94,16 +100,16 @@ def _check_part_headers(
     length = request.content_length
     if length is None:
         return s3_error(411, "MissingContentLength")
-    expected = upload.expected_size(number)
-    if length > expected:
-        return s3_error(400, "EntityTooLarge", ProposedSize=length, MaxSizeAllowed=expected)
-    if length < expected:
-        return s3_error(400, "EntityTooSmall", ProposedSize=length, MinSizeAllowed=expected)
+    if length > MAX_PART_SIZE:
+        return s3_error(400, "EntityTooLarge", ProposedSize=length, MaxSizeAllowed=MAX_PART_SIZE)
     return None
 
 
 async def handle_upload_part(request: web.Request) -> web.StreamResponse:
-    """Handle ``PUT /_s3/uploads/{upload_id}/parts/{part}`` like S3 UploadPart."""
+    """Handle ``PUT /_s3/uploads/{upload_id}/parts/{part}`` like S3 UploadPart.
+
+    Any size up to 5 GiB is accepted here; like S3, part sizes are judged by the completion.
+    """
     emulator = request.app[EMULATOR_KEY]
     rejected = _reject_common(emulator, request)
     if rejected is not None:
@@ -126,23 +132,26 @@ async def handle_upload_part(request: web.Request) -> web.StreamResponse:
 
 
 async def _store_part(request: web.Request, upload: UploadState, number: int) -> PartInfo | None:
-    """Stream the body to a new file in chunks; return ``None`` if it was short."""
+    """Stream the body to a new file in chunks; return ``None`` if it was cut short."""
     path = upload.directory / f"part-{number:05d}-{secrets.token_hex(4)}"
     digest = hashlib.md5(usedforsecurity=False)
     received = 0
+    complete = True
     handle = await asyncio.to_thread(path.open, "wb")
     try:
         async for chunk in request.content.iter_chunked(_READ_CHUNK):
             digest.update(chunk)
             received += len(chunk)
             await asyncio.to_thread(handle.write, chunk)
+    except UNREADABLE_BODY:
+        complete = False
     except BaseException:
         await asyncio.to_thread(handle.close)
         await asyncio.to_thread(path.unlink, missing_ok=True)
         raise
     await asyncio.to_thread(handle.close)
     note_body_length(received)
-    if received != upload.expected_size(number):
+    if not complete or received != request.content_length:
         await asyncio.to_thread(path.unlink, missing_ok=True)
         return None
     return PartInfo(number=number, size=received, etag=f'"{digest.hexdigest()}"', path=path)
@@ -161,7 +170,7 @@ def parse_complete_body(body: bytes) -> list[tuple[int, str]] | None:
     """
     try:
         root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, ValueError, LookupError):  # also unknown encodings
         return None
     if _local_name(root.tag) != "CompleteMultipartUpload":
         return None
@@ -171,37 +180,53 @@ def parse_complete_body(body: bytes) -> list[tuple[int, str]] | None:
         number = fields.get("PartNumber")
         if _local_name(element.tag) != "Part" or number is None or "ETag" not in fields:
             return None
-        if _PART_NUMBER.fullmatch(number) is None:
+        if _PART_NUMBER.fullmatch(number) is None or len(number) > 9:
             return None
         pairs.append((int(number), fields["ETag"]))
     return pairs or None
 
 
-def _check_parts(upload: UploadState, pairs: list[tuple[int, str]]) -> str | None:
-    """Return an S3 error code if ``pairs`` does not describe the uploaded parts exactly."""
+def _check_parts(
+    upload: UploadState, pairs: list[tuple[int, str]], min_part_size: int
+) -> web.Response | None:
+    """Return S3's 400 answer if ``pairs`` cannot complete the upload, else ``None``.
+
+    Like S3: the list must ascend, every listed part must exist with that ETag, and every part
+    but the last must hold at least ``min_part_size`` bytes. Unlisted parts are simply left out.
+    """
     numbers = [number for number, _ in pairs]
     if any(later <= earlier for earlier, later in itertools.pairwise(numbers)):
-        return "InvalidPartOrder"
+        return s3_error(400, "InvalidPartOrder")
     for number, etag in pairs:
         part = upload.parts.get(number)
         if part is None or part.etag.strip('"') != etag.strip('"') or not etag.strip('"'):
-            return "InvalidPart"
-    if numbers != list(range(1, upload.part_count + 1)):
-        return "InvalidPart"
+            return s3_error(400, "InvalidPart")
+    for number, _ in pairs[:-1]:
+        part = upload.parts[number]
+        if part.size < min_part_size:
+            return s3_error(
+                400,
+                "EntityTooSmall",
+                ProposedSize=part.size,
+                MinSizeAllowed=min_part_size,
+                PartNumber=number,
+                ETag=part.etag.strip('"'),
+            )
     return None
 
 
-def _assemble(upload: UploadState) -> str:
-    """Concatenate the parts into the tarball on disk; return the multipart ETag."""
+def _assemble(upload: UploadState, numbers: list[int]) -> tuple[str, int]:
+    """Concatenate the listed parts into the tarball on disk; return the ETag and the size."""
     digests = b""
     with upload.tarball_path.open("wb") as target:
-        for number in range(1, upload.part_count + 1):
+        for number in numbers:
             part = upload.parts[number]
             digests += bytes.fromhex(part.etag.strip('"'))
             with part.path.open("rb") as source:
                 shutil.copyfileobj(source, target, _READ_CHUNK)
+        size = target.tell()
     combined = hashlib.md5(digests, usedforsecurity=False).hexdigest()
-    return f'"{combined}-{upload.part_count}"'
+    return f'"{combined}-{len(numbers)}"', size
 
 
 def _complete_result(request: web.Request, upload: UploadState) -> web.Response:
@@ -225,8 +250,10 @@ async def handle_complete(request: web.Request) -> web.StreamResponse:
     upload = _find_upload(emulator, request)
     if upload is None:
         return s3_error(404, "NoSuchUpload")
-    body = await request.read()
-    note_body_length(len(body))
+    try:
+        body = await read_body(request, MAX_COMPLETE_BODY)
+    except BodyError as exc:
+        return s3_error(400, "MaxMessageLengthExceeded" if exc.status == 413 else "IncompleteBody")
     if emulator.complete_error is not None:
         # S3 may report a failed completion as 200 with an <Error> document.
         xml = s3_error_xml(emulator.complete_error)
@@ -236,9 +263,13 @@ async def handle_complete(request: web.Request) -> web.StreamResponse:
     pairs = parse_complete_body(body)
     if pairs is None:
         return s3_error(400, "MalformedXML")
-    problem = _check_parts(upload, pairs)
+    problem = _check_parts(upload, pairs, emulator.config.min_part_size)
     if problem is not None:
-        return s3_error(400, problem)
-    upload.completed_etag = await asyncio.to_thread(_assemble, upload)
+        return problem
+    numbers = [number for number, _ in pairs]
+    upload.completed_etag, upload.assembled_size = await asyncio.to_thread(
+        _assemble, upload, numbers
+    )
+    upload.completed_parts = tuple(numbers)
     upload.completed = True
     return _complete_result(request, upload)

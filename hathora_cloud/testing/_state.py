@@ -26,6 +26,8 @@ class FaultKind(str, enum.Enum):
     """Send the status line and part of the body, then abort the connection."""
     MALFORMED_JSON = "malformed_json"
     """Answer 200 with a body that is not valid JSON."""
+    INVALID_SCHEMA = "invalid_schema"
+    """Handle the call, then break one field of its JSON answer (missing, wrong type or null)."""
 
 
 def utc_now() -> datetime:
@@ -82,9 +84,13 @@ class UploadState:
     """Whether CompleteMultipartUpload succeeded."""
     completed_etag: str | None = None
     """The multipart ETag of the assembled object, once completed."""
+    completed_parts: tuple[int, ...] = ()
+    """The part numbers the completion listed (S3 lets a client complete with a subset)."""
+    assembled_size: int | None = None
+    """Bytes of the assembled object, once completed (may differ from :attr:`size`)."""
 
     def expected_size(self, number: int) -> int:
-        """Return the exact byte size part ``number`` must have."""
+        """Return the byte size part ``number`` has when the client follows ``maxChunkSize``."""
         start = (number - 1) * self.chunk_size
         return max(0, min(self.chunk_size, self.size - start))
 
@@ -169,7 +175,8 @@ class RecordedRequest:
     operation: str
     """Operation id: ``GetBuilds``, ``CreateBuild``, ``GetBuild``, ``DeleteBuild``,
     ``CreateBuildRegistry``, ``RunBuild``, ``RunBuildRegistry``, ``UploadPart``,
-    ``CompleteUpload``, ``SharePage`` or ``Unknown``."""
+    ``CompleteUpload``, ``SharePage``, ``GetDeployments``, ``CreateDeployment``,
+    ``GetLatestDeployment``, ``GetDeployment``, or ``Unknown`` (no route matched)."""
     method: str
     """HTTP method."""
     path: str

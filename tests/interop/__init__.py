@@ -1,0 +1,1 @@
+"""Helpers of the TypeScript interop tests (Node drivers live next to them)."""
