@@ -218,14 +218,14 @@ def _token_rows() -> list[Case]:
     """A missing and a wrong token."""
     return [
         # tokens
-        # DESIGN.md promises SDKValidationError (nothing sent) for Python; this branch's SDK
-        # still sends the call. Once it refuses, make this row PYTHON_STRICTER with
-        # py=Expect("SDKValidationError", attempts=0).
         Case(
             "getBuilds/missing-token",
             "getBuilds",
             Expect("ApiError", 401, attempts=1),
+            relation=PYTHON_STRICTER,
+            py=Expect("SDKValidationError", attempts=0),
             client={"token": "none"},
+            note="TS sends the call and gets a 401; Python refuses it before sending",
         ),
         Case(
             "getBuilds/wrong-token", "getBuilds", Expect("ApiError", 401), client={"token": "wrong"}
