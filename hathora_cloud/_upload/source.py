@@ -204,28 +204,33 @@ def _classify_path(path: Path) -> str | SDKValidationError:
 async def _pack(directory: Path, target: Path, reporter: Reporter) -> SDKValidationError | None:
     """Pack ``directory`` in a worker thread, reporting its progress while it runs."""
     progress = PackProgress()
-    try:
-        async with anyio.create_task_group() as group:
-            if reporter.active:
-                await reporter.emit(reporter.packing(progress))
-                group.start_soon(
-                    reporter.every, lambda: reporter.packing(progress), group.cancel_scope
-                )
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
+        if reporter.active:
+            await reporter.emit(reporter.packing(progress))
+            group.start_soon(reporter.every, lambda: reporter.packing(progress), group.cancel_scope)
+        # Caught in here: raised out of a task group, it would come wrapped in an ExceptionGroup.
+        try:
             result = await anyio.to_thread.run_sync(
                 pack_directory, directory, target, anyio.from_thread.check_cancelled, progress
             )
-            group.cancel_scope.cancel()
-    except BadIgnorePattern as exc:
-        return SDKValidationError(f"{directory}/{exc}", raw_value=exc.pattern)
-    except (OSError, tarfile.TarError) as exc:
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
-        return SDKValidationError(
-            f"cannot pack the directory {directory}: {detail}{where}",
-            raw_value=str(directory),
-        )
+        except (BadIgnorePattern, OSError, tarfile.TarError) as exc:
+            failure = exc
+        group.cancel_scope.cancel()
     if reporter.error is not None:
         raise reporter.error
+    if failure is not None:
+        return _pack_error(directory, failure)
     reporter.skipped = result.skipped
     await reporter.emit(reporter.packing(progress))
     return None
+
+
+def _pack_error(directory: Path, exc: Exception) -> SDKValidationError:
+    if isinstance(exc, BadIgnorePattern):
+        return SDKValidationError(f"{directory}/{exc}", raw_value=exc.pattern)
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    return SDKValidationError(
+        f"cannot pack the directory {directory}: {detail}{where}", raw_value=str(directory)
+    )
