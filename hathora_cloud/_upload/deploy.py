@@ -19,7 +19,7 @@ from .._core import HathoraCloudCore
 from .._operations import CREATE_DEPLOYMENT, GET_LATEST_DEPLOYMENT
 from .._request import send_json
 from .._request.validate import check_body, check_input
-from ..errors import BuildFailedError, SDKValidationError, UploadAndRunError
+from ..errors import BuildFailedError, OperationError, SDKValidationError, UploadAndRunError
 from ..models import (
     BuildStatus,
     BuildV3,
@@ -62,28 +62,19 @@ async def deploy(
     options: RequestOptions | None,
 ) -> Result[Deployed, UploadAndRunError]:
     """Check, optionally inherit from the latest deployment, build, then create the deployment."""
-    checked = _check(core, settings, app_id, from_latest, delete_on_failure, org_id, options)
-    problem = checked if isinstance(checked, SDKValidationError) else None
-    problem = problem or _checks.first(
+    app = _check(core, settings, app_id, from_latest, delete_on_failure, org_id, options)
+    if not isinstance(app, str):
+        return Err(app)
+    problem = _checks.first(
         check_upload_arguments(core, build_tag, None, concurrency, on_progress, options),
         _checks.callback("on_log_line", on_log_line),
     )
     if problem is not None:
         return Err(problem)
-    assert isinstance(checked, str)
-    app = checked
     given = settings if settings is not None else DeploymentSettings()
-    if from_latest:
-        latest = await send_json(core, GET_LATEST_DEPLOYMENT, path={"appId": app}, options=options)
-        if isinstance(latest, Err):
-            return latest
-        filled = _fill_from(given, latest.value)
-        if isinstance(filled, SDKValidationError):
-            return Err(filled)
-        given = filled
-    missing = [name for name in REQUIRED_FIELDS if getattr(given, name) is None]
-    if missing:
-        return Err(_missing(missing))
+    complete = await _complete(core, app, given, from_latest, options)
+    if isinstance(complete, Err):
+        return complete
     run_extra: dict[str, Any] = {"delete_on_failure": delete_on_failure} if _RUN_DELETES else {}
     built = await upload_and_run(
         core,
@@ -98,7 +89,7 @@ async def deploy(
     )
     if isinstance(built, Err):
         return built
-    return await _create(core, app, built.value, given, options)
+    return await _create(core, app, built.value, complete, options)
 
 
 def _check(
@@ -129,6 +120,28 @@ def _check(
         return problem
     assert isinstance(app, str)
     return app
+
+
+async def _complete(
+    core: HathoraCloudCore,
+    app: str,
+    given: DeploymentSettings,
+    from_latest: bool,
+    options: RequestOptions | None,
+) -> DeploymentSettings | Err[OperationError]:
+    """The settings to deploy with: inherited where not given (``from_latest``), then complete."""
+    if from_latest:
+        latest = await send_json(core, GET_LATEST_DEPLOYMENT, path={"appId": app}, options=options)
+        if isinstance(latest, Err):
+            return latest
+        filled = _fill_from(given, latest.value)
+        if isinstance(filled, SDKValidationError):
+            return Err(filled)
+        given = filled
+    missing = [name for name in REQUIRED_FIELDS if getattr(given, name) is None]
+    if missing:
+        return Err(_missing(missing))
+    return given
 
 
 def _fill_from(

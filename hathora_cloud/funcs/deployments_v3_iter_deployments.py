@@ -27,9 +27,12 @@ async def deployments_v3_iter_deployments(
 
     Like every standalone function it never raises: when a page fails, the last item is
     ``Err(error)`` and iteration ends (the deployments of earlier pages were already yielded).
-    Use ``match`` or ``item.unwrap()`` on each item; the facade's ``iter_deployments`` yields
-    bare deployments and raises instead. Pages are fetched one at a time, as the loop consumes
-    them, each with the same retry policy as ``deployments_v3_get_deployments``.
+    Results rather than an exception keep the error in the operation's closed, type-checked
+    union and let a loop keep what it collected without a ``try``; ``item.unwrap()`` raises
+    when that is wanted, and the facade's ``iter_deployments`` yields bare deployments and
+    raises. Pages are fetched one at a time as the loop consumes them, each with the retry
+    policy of ``deployments_v3_get_deployments``; no connection is held between items, so
+    breaking out early needs no cleanup.
 
     Args:
         core: The configured core.
@@ -47,9 +50,9 @@ async def deployments_v3_iter_deployments(
         ApiError, SDKError, SDKValidationError, HTTPClientError: as for
             ``deployments_v3_get_deployments``.
     """
-    query: dict[str, str | None] = {"deploymentTag": deployment_tag, "buildTag": build_tag}
+    query: dict[str, str | None] | None = {"deploymentTag": deployment_tag, "buildTag": build_tag}
     followed: set[str] = set()
-    while True:
+    while query is not None:
         result = await send_json(
             core, GET_DEPLOYMENTS, path={"appId": app_id}, query=query, options=options
         )
@@ -58,14 +61,24 @@ async def deployments_v3_iter_deployments(
             return
         for deployment in result.value.deployments:
             yield Ok(deployment)
-        token = result.value.next_page_token
-        if not token:  # absent, null or "": the last page ("" would restart from the first)
+        step = _next_query(query, result, followed)
+        if isinstance(step, ResponseValidationError):
+            yield Err(step)
             return
-        if token in followed:
-            yield Err(_repeated_token(result))
-            return
-        followed.add(token)
-        query["nextPageToken"] = token
+        query = step
+
+
+def _next_query(
+    query: dict[str, str | None], page: Ok[DeploymentsV3Page], followed: set[str]
+) -> dict[str, str | None] | ResponseValidationError | None:
+    """The query of the next page, ``None`` after the last one, or the error of a loop."""
+    token = page.value.next_page_token
+    if not token:  # absent, null or "": the last page ("" would restart from the first)
+        return None
+    if token in followed:
+        return _repeated_token(page)
+    followed.add(token)
+    return {**query, "nextPageToken": token}
 
 
 def _repeated_token(page: Ok[DeploymentsV3Page]) -> ResponseValidationError:
