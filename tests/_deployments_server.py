@@ -1,4 +1,4 @@
-"""DeploymentsV3 test doubles: contract-exact JSON documents and a small in-memory server.
+"""DeploymentsV3 test doubles: contract-exact documents and a small in-memory server.
 
 ``DeploymentsServer`` serves the four DeploymentsV3 routes on 127.0.0.1 (bearer auth, 201 on
 create, ``{"message"}`` errors, pagination with ``nextPageToken``). It serves nothing else: for
@@ -19,6 +19,7 @@ import attrs
 from aiohttp import web
 
 from hathora_cloud.hooks import HookContext, HookRequest, Hooks
+from hathora_cloud.models import DeploymentConfigV3, EnvVar, TransportType
 
 DEPLOYMENT: dict[str, Any] = {
     "deploymentId": "dep-9f1e",
@@ -37,6 +38,18 @@ DEPLOYMENT: dict[str, Any] = {
     "fleetId": "fleet-7",
 }
 """The contract's example DeploymentV3 (§2.1): every required key and some optional ones."""
+
+CONFIG = DeploymentConfigV3(
+    build_id="bld-42",
+    idle_timeout_enabled=True,
+    env=(EnvVar(name="MODE", value="prod"),),
+    rooms_per_process=2,
+    transport_type=TransportType.UDP,
+    container_port=7777,
+    requested_memory_mb=2048,
+    requested_cpu=1,
+)
+"""A valid createDeployment body: the contract's example request (§2.1) without extra ports."""
 
 REQUIRED_KEYS = (
     "deploymentId",
