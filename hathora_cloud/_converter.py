@@ -4,11 +4,17 @@ Structure hooks are generated once per class (cattrs compiles them to straight-l
 ``detailed_validation`` off so the happy path pays nothing for error bookkeeping. When a body does
 not fit, a second converter with the same configuration and detailed validation re-runs the
 structuring only to explain *where* it failed.
+
+A model field whose JSON key is not its camelCase name declares it as ``metadata={"wire": ...}``
+(``requested_memory_mb`` is ``requestedMemoryMB``). Numbers declared ``float`` accept any finite
+JSON number and go out as integers when integral (``1024.0`` as ``1024``).
 """
 
 from __future__ import annotations
 
+import enum
 import functools
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -18,7 +24,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from .models import BuildStatus
+from .models import BuildStatus, TransportType
 
 __all__ = ("explain", "structure", "unstructure")
 
@@ -102,6 +108,47 @@ def _structure_status(value: object, _: object) -> BuildStatus | str:
     return _STATUSES.get(value, value)
 
 
+def _structure_bool(value: object, _: object) -> bool:
+    if type(value) is bool:
+        return value
+    raise TypeError(f"expected a boolean, got {type(value).__name__}")
+
+
+def _structure_float(value: object, _: object) -> float:
+    # JSON numbers only: bool is an int to Python, and json.loads accepts NaN and Infinity.
+    if type(value) is float or type(value) is int:
+        number = float(value)
+        if math.isfinite(number):
+            return number
+    raise TypeError(f"expected a finite number, got {value!r}")
+
+
+def _structure_optional_float(value: object, _: object) -> float | None:
+    return None if value is None else _structure_float(value, _)
+
+
+def _unstructure_float(value: float) -> float | int:
+    # 1024.0 goes on the wire as 1024: a server reading an integer field must not see 1024.0.
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+_TRANSPORTS: dict[str, TransportType] = {kind.value: kind for kind in TransportType}
+
+
+def _structure_transport(value: object, _: object) -> TransportType | str:
+    if type(value) is not str:
+        raise TypeError(f"expected a transport type string, got {type(value).__name__}")
+    return _TRANSPORTS.get(value, value)
+
+
+def _structure_optional_transport(value: object, _: object) -> TransportType | str | None:
+    return None if value is None else _structure_transport(value, _)
+
+
+def _unstructure_open_enum(value: object) -> object:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def _unstructure_datetime(value: datetime) -> str:
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
@@ -118,16 +165,28 @@ def _configure(converter: cattrs.Converter) -> cattrs.Converter:
         lambda t: t == BuildStatus | str or t == BuildStatus, _structure_status
     )
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(float | None, _structure_optional_float)
+    converter.register_unstructure_hook(float, _unstructure_float)
+    converter.register_structure_hook_func(
+        lambda t: t == TransportType | str or t == TransportType, _structure_transport
+    )
+    converter.register_structure_hook(TransportType | str | None, _structure_optional_transport)
+    converter.register_unstructure_hook_func(
+        lambda t: t == TransportType | str or t == TransportType | str | None,
+        _unstructure_open_enum,
+    )
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
         renames: dict[str, Any] = {
-            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
+            a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)
         }
         return make_dict_structure_fn(cls, converter, **renames)
 
     def unstructure_factory(cls: type[Any]) -> Callable[[Any], Any]:
         renames: dict[str, Any] = {
-            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
+            a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)
         }
         return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **renames)
 
@@ -179,4 +238,22 @@ def explain(data: object, cls: type[Any], error: BaseException) -> str:
 
 def _wire_path(problem: str) -> str:
     message, sep, path = problem.rpartition(" @ ")
-    return message + sep + _camel(path) if sep else problem
+    return message + sep + _WORD.sub(_wire_word, path) if sep else problem
+
+
+_WORD = re.compile(r"[a-z][a-z0-9_]*")
+_RENAMED: dict[str, str] = {}
+"""Attribute names whose wire name is not their camelCase (``requested_cpu``: ``requestedCPU``)."""
+
+
+def _wire_name(attribute: attrs.Attribute[Any]) -> str:
+    """The JSON key of a model attribute: its ``wire`` metadata, else its camelCase name."""
+    wire: str | None = attribute.metadata.get("wire")
+    if wire is None:
+        return _camel(attribute.name)
+    _RENAMED[attribute.name] = wire
+    return wire
+
+
+def _wire_word(match: re.Match[str]) -> str:
+    return _RENAMED.get(match.group(), _camel(match.group()))

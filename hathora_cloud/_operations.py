@@ -16,6 +16,9 @@ from .models import (
     CreatedBuildV3WithMultipartUrls,
     CreateMultipartBuildParams,
     DeletedBuild,
+    DeploymentConfigV3,
+    DeploymentsV3Page,
+    DeploymentV3,
     RegistryConfig,
 )
 
@@ -135,4 +138,62 @@ RUN_BUILD_REGISTRY: Operation[None] = Operation(
     api_error_statuses=_ALL_ERRORS,
     response_type=None,
     body_type=RegistryConfig,
+)
+
+# DeploymentsV3 (contract: reference/hathora-deploymentsv3-contract.md §2). Every route is under
+# an app, which falls back to the core's app_id; none takes orgId (the app implies the org).
+_DEPLOYMENTS = "/deployments/v3/apps/{appId}/deployments"
+_APP_ID = (("appId", "app_id"),)
+
+GET_DEPLOYMENTS: Operation[DeploymentsV3Page] = Operation(
+    operation_id="GetDeployments",
+    method="GET",
+    path=_DEPLOYMENTS,
+    success_status=200,
+    success_type=JSON,
+    # 422 as in the TS SDK from v2.26, the version that added nextPageToken.
+    api_error_statuses=frozenset((401, 404, 408, 422, 429)),
+    response_type=DeploymentsV3Page,
+    idempotent=True,
+    query=("buildTag", "deploymentTag", "nextPageToken"),
+    org_scoped=False,
+    path_defaults=_APP_ID,
+)
+CREATE_DEPLOYMENT: Operation[DeploymentV3] = Operation(
+    operation_id="CreateDeployment",
+    method="POST",
+    path=_DEPLOYMENTS,
+    success_status=201,
+    success_type=JSON,
+    api_error_statuses=_ALL_ERRORS,
+    response_type=DeploymentV3,
+    body_type=DeploymentConfigV3,
+    # Not idempotent: a repeat creates a second deployment, which then becomes "latest".
+    idempotent=False,
+    org_scoped=False,
+    path_defaults=_APP_ID,
+)
+GET_LATEST_DEPLOYMENT: Operation[DeploymentV3] = Operation(
+    operation_id="GetLatestDeployment",
+    method="GET",
+    path=_DEPLOYMENTS + "/latest",
+    success_status=200,
+    success_type=JSON,
+    api_error_statuses=frozenset((401, 404, 408, 422, 429)),
+    response_type=DeploymentV3,
+    idempotent=True,
+    org_scoped=False,
+    path_defaults=_APP_ID,
+)
+GET_DEPLOYMENT: Operation[DeploymentV3] = Operation(
+    operation_id="GetDeployment",
+    method="GET",
+    path=_DEPLOYMENTS + "/{deploymentId}",
+    success_status=200,
+    success_type=JSON,
+    api_error_statuses=frozenset((401, 404, 408, 429)),
+    response_type=DeploymentV3,
+    idempotent=True,
+    org_scoped=False,
+    path_defaults=_APP_ID,
 )

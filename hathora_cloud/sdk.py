@@ -11,8 +11,9 @@ parameters and cannot drift from it; it returns ``result.unwrap()``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ._core import HathoraCloudCore
@@ -26,9 +27,15 @@ from .funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
 from .funcs.builds_v3_upload_and_run import builds_v3_upload_and_run
 from .funcs.builds_v3_upload_build import builds_v3_upload_build
 from .funcs.builds_v3_wait_for_build import builds_v3_wait_for_build
+from .funcs.deployments_v3_create_deployment import deployments_v3_create_deployment
+from .funcs.deployments_v3_deploy import deployments_v3_deploy
+from .funcs.deployments_v3_get_deployment import deployments_v3_get_deployment
+from .funcs.deployments_v3_get_deployments import deployments_v3_get_deployments
+from .funcs.deployments_v3_get_latest_deployment import deployments_v3_get_latest_deployment
+from .funcs.deployments_v3_iter_deployments import deployments_v3_iter_deployments
 from .result import Err, Ok
 
-__all__ = ("BuildsV3", "HathoraCloud")
+__all__ = ("BuildsV3", "DeploymentsV3", "HathoraCloud")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -58,6 +65,26 @@ def _raising(
     return method
 
 
+def _raising_items(
+    func: Callable[Concatenate[HathoraCloudCore, P], AsyncGenerator[Ok[T] | Err[Any], None]],
+) -> Callable[Concatenate[_Group, P], AsyncGenerator[T, None]]:
+    """Make the facade iterator of ``func``: same parameters, bare values, the error raised."""
+
+    @functools.wraps(func)
+    async def method(self: _Group, /, *args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[T, None]:
+        # aclosing: a consumer that stops early closes the underlying iterator at once.
+        async with contextlib.aclosing(func(self._core, *args, **kwargs)) as items:
+            async for item in items:
+                yield item.unwrap()
+
+    summary = (func.__doc__ or "").strip().split("\n", 1)[0]
+    method.__doc__ = (
+        f"{summary}\n\nYields the values and raises the first error (a ``HathoraError``); the "
+        f"parameters are those of :func:`hathora_cloud.funcs.{func.__name__}`."
+    )
+    return method
+
+
 class BuildsV3(_Group):
     """The BuildsV3 operations; each returns its value or raises a ``HathoraError``."""
 
@@ -73,6 +100,17 @@ class BuildsV3(_Group):
     upload_and_run = _raising(builds_v3_upload_and_run)
 
 
+class DeploymentsV3(_Group):
+    """The DeploymentsV3 operations and ``deploy``; each returns its value or raises."""
+
+    get_deployments = _raising(deployments_v3_get_deployments)
+    create_deployment = _raising(deployments_v3_create_deployment)
+    get_latest_deployment = _raising(deployments_v3_get_latest_deployment)
+    get_deployment = _raising(deployments_v3_get_deployment)
+    deploy = _raising(deployments_v3_deploy)
+    iter_deployments = _raising_items(deployments_v3_iter_deployments)
+
+
 class HathoraCloud(HathoraCloudCore):
     """The SDK as one object: ``hathora.builds_v3.get_build(...)`` returns a value or raises.
 
@@ -85,6 +123,11 @@ class HathoraCloud(HathoraCloudCore):
     def builds_v3(self) -> BuildsV3:
         """The BuildsV3 operations."""
         return BuildsV3(self)
+
+    @functools.cached_property
+    def deployments_v3(self) -> DeploymentsV3:
+        """The DeploymentsV3 operations."""
+        return DeploymentsV3(self)
 
     @property
     def core(self) -> HathoraCloudCore:

@@ -42,6 +42,12 @@ from hathora_cloud.funcs import (
     builds_v3_run_build,
     builds_v3_upload_and_run,
     builds_v3_upload_build,
+    deployments_v3_create_deployment,
+    deployments_v3_deploy,
+    deployments_v3_get_deployment,
+    deployments_v3_get_deployments,
+    deployments_v3_get_latest_deployment,
+    deployments_v3_iter_deployments,
 )
 from hathora_cloud.funcs.builds_v3_get_build import builds_v3_get_build as get_build_by_path
 from hathora_cloud.models import (
@@ -49,11 +55,19 @@ from hathora_cloud.models import (
     BuildStatus,
     BuildsV3Page,
     BuildV3,
+    ContainerPort,
     CreateBuildV3Params,
     CreatedBuildV3WithMultipartUrls,
     CreateMultipartBuildParams,
     DeletedBuild,
+    Deployed,
+    DeploymentConfigV3,
+    DeploymentSettings,
+    DeploymentsV3Page,
+    DeploymentV3,
+    EnvVar,
     RegistryConfig,
+    TransportType,
 )
 from hathora_cloud.streams import BuildLogStream
 from hathora_cloud.testing import FakeHathora
@@ -244,3 +258,103 @@ async def upload_bytes(core: HathoraCloudCore, tarball: bytes) -> int:
 
     created = (await builds_v3_upload_build(core, tarball, on_progress=on_progress)).unwrap()
     return created.max_chunk_size
+
+
+def deployment_config(build_id: str) -> DeploymentConfigV3:
+    """Build a createDeployment body with every kind of field."""
+    DeploymentConfigV3(build_id=build_id)  # type: ignore[call-arg]
+    return DeploymentConfigV3(
+        build_id=build_id,
+        idle_timeout_enabled=True,
+        env=(EnvVar(name="MODE", value="prod"),),
+        rooms_per_process=4,
+        transport_type=TransportType.UDP,
+        container_port=7777,
+        requested_memory_mb=1024,
+        requested_cpu=0.5,
+        additional_container_ports=(ContainerPort(transport_type="tcp", port=9000, name="a"),),
+        requested_gpu=1,
+        fleet_id="fleet-1",
+        deployment_tag="blue",
+    )
+
+
+async def deployments(core: HathoraCloudCore) -> list[str]:
+    """Use the four DeploymentsV3 functions and the iterator as users do."""
+    page = (
+        await deployments_v3_get_deployments(
+            core, "app-1", deployment_tag="blue", build_tag="1.0", next_page_token=None
+        )
+    ).unwrap()
+    listed: DeploymentsV3Page = page
+    token: str | None = listed.next_page_token
+    created = await deployments_v3_create_deployment(core, deployment_config("bld-1"), "app-1")
+    match created:
+        case Ok(value=deployment):
+            port: ContainerPort = deployment.default_container_port
+            kind: TransportType | str = port.transport_type
+            memory: float = deployment.requested_memory_mb
+            print(kind, memory, token)
+        case Err(error=error):
+            print(error.message)
+        case _:
+            assert_never(created)
+    latest: DeploymentV3 = (await deployments_v3_get_latest_deployment(core)).unwrap()
+    one = await deployments_v3_get_deployment(
+        core, latest.deployment_id, options=per_call_options()
+    )
+    await deployments_v3_get_deployment(core)  # type: ignore[call-arg]
+    ids = [d.deployment_id for d in page.deployments]
+    async for item in deployments_v3_iter_deployments(core, build_tag="1.0"):
+        match item:
+            case Ok(value=each):
+                ids.append(each.deployment_id)
+            case Err(error=failure):
+                print(failure.message)
+    print(one.ok)
+    return ids
+
+
+async def deploy_in_one_call(core: HathoraCloudCore) -> Deployed:
+    """deployments_v3_deploy with settings, from_latest and callbacks; its Err arm narrows."""
+    settings = DeploymentSettings(rooms_per_process=2, env=(), idle_timeout_enabled=False)
+    result = await deployments_v3_deploy(
+        core,
+        "server/",
+        settings,
+        app_id="app-1",
+        from_latest=True,
+        build_tag="1.0",
+        delete_on_failure=False,
+        on_log_line=print,
+        on_progress=show_progress,
+        options=per_call_options(),
+    )
+    match result:
+        case Ok(value=deployed):
+            build: BuildV3 = deployed.build
+            print(build.build_id, deployed.deployment.deployment_id)
+            return deployed
+        case Err(error=BuildFailedError(build=failed)):
+            raise RuntimeError(failed.build_id)
+        case Err(error=error):
+            retry_with: str | None = error.build_id
+            raise RuntimeError(retry_with)
+        case _:
+            assert_never(result)
+
+
+async def deployments_facade() -> list[DeploymentV3]:
+    """The facade's DeploymentsV3 methods return values, its iterator yields bare deployments."""
+    async with HathoraCloud(hathora_dev_token="t", app_id="app-1") as hathora:
+        page: DeploymentsV3Page = await hathora.deployments_v3.get_deployments(build_tag="1.0")
+        latest: DeploymentV3 = await hathora.deployments_v3.get_latest_deployment()
+        one: DeploymentV3 = await hathora.deployments_v3.get_deployment(latest.deployment_id)
+        made: DeploymentV3 = await hathora.deployments_v3.create_deployment(
+            deployment_config(one.build_id)
+        )
+        deployed: Deployed = await hathora.deployments_v3.deploy(
+            b"tarball", DeploymentSettings(container_port=7777), from_latest=True
+        )
+        everything = [d async for d in hathora.deployments_v3.iter_deployments()]
+        return [*page.deployments, made, deployed.deployment, *everything]

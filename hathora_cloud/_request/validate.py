@@ -68,11 +68,22 @@ def snake(name: str) -> str:
 
 
 def check_body(body_type: type[object], body: object) -> SDKValidationError | None:
-    """Check a request body model: its type, every field's type, and the model's own rules."""
+    """Check a request body model: its type, the model's own rules, every field's type.
+
+    A model may define ``problems() -> str | None``, returning the first problem with its
+    values as a message (wrapped here in ``SDKValidationError``) or ``None``.
+    """
     if not isinstance(body, body_type):
         return SDKValidationError(
             f"expected {body_type.__name__}, got {type(body).__name__}", raw_value=body
         )
+    # The model's own rules first: they name the field in Python terms and explain the limit.
+    # A model returns a message, not an error: models sit below errors.py in the import graph.
+    check = getattr(body, "problems", None)
+    if callable(check):
+        message = check()
+        if message is not None:
+            return SDKValidationError(f"{body_type.__name__}: {message}", raw_value=body)
     try:
         # Round-trip through the strict converter: every field must have its declared type.
         wire = _converter.unstructure(body)
@@ -91,8 +102,4 @@ def check_body(body_type: type[object], body: object) -> SDKValidationError | No
             return SDKValidationError(f"{field.name} must not be negative", raw_value=body)
         if value == "" and field.default is attrs.NOTHING:
             return SDKValidationError(f"{field.name} must not be empty", raw_value=body)
-    check = getattr(body, "problems", None)
-    if callable(check):
-        problem: SDKValidationError | None = check()
-        return problem
     return None

@@ -27,6 +27,22 @@ if TYPE_CHECKING:
     from .builds_v3_upload_and_run import builds_v3_upload_and_run as builds_v3_upload_and_run
     from .builds_v3_upload_build import builds_v3_upload_build as builds_v3_upload_build
     from .builds_v3_wait_for_build import builds_v3_wait_for_build as builds_v3_wait_for_build
+    from .deployments_v3_create_deployment import (
+        deployments_v3_create_deployment as deployments_v3_create_deployment,
+    )
+    from .deployments_v3_deploy import deployments_v3_deploy as deployments_v3_deploy
+    from .deployments_v3_get_deployment import (
+        deployments_v3_get_deployment as deployments_v3_get_deployment,
+    )
+    from .deployments_v3_get_deployments import (
+        deployments_v3_get_deployments as deployments_v3_get_deployments,
+    )
+    from .deployments_v3_get_latest_deployment import (
+        deployments_v3_get_latest_deployment as deployments_v3_get_latest_deployment,
+    )
+    from .deployments_v3_iter_deployments import (
+        deployments_v3_iter_deployments as deployments_v3_iter_deployments,
+    )
 
 __all__ = (
     "builds_v3_create_build",
@@ -39,6 +55,12 @@ __all__ = (
     "builds_v3_upload_and_run",
     "builds_v3_upload_build",
     "builds_v3_wait_for_build",
+    "deployments_v3_create_deployment",
+    "deployments_v3_deploy",
+    "deployments_v3_get_deployment",
+    "deployments_v3_get_deployments",
+    "deployments_v3_get_latest_deployment",
+    "deployments_v3_iter_deployments",
 )
 
 
