@@ -50,11 +50,19 @@ from .models import BuildPart as BuildPart
 from .models import BuildStatus as BuildStatus
 from .models import BuildsV3Page as BuildsV3Page
 from .models import BuildV3 as BuildV3
+from .models import ContainerPort as ContainerPort
 from .models import CreateBuildV3Params as CreateBuildV3Params
 from .models import CreatedBuildV3WithMultipartUrls as CreatedBuildV3WithMultipartUrls
 from .models import CreateMultipartBuildParams as CreateMultipartBuildParams
 from .models import DeletedBuild as DeletedBuild
+from .models import Deployed as Deployed
+from .models import DeploymentConfigV3 as DeploymentConfigV3
+from .models import DeploymentSettings as DeploymentSettings
+from .models import DeploymentsV3Page as DeploymentsV3Page
+from .models import DeploymentV3 as DeploymentV3
+from .models import EnvVar as EnvVar
 from .models import RegistryConfig as RegistryConfig
+from .models import TransportType as TransportType
 from .result import CallMeta as CallMeta
 from .result import Err as Err
 from .result import Ok as Ok
@@ -86,10 +94,17 @@ __all__ = (
     "BuildV3",
     "BuildsV3Page",
     "CallMeta",
+    "ContainerPort",
     "CreateBuildV3Params",
     "CreateMultipartBuildParams",
     "CreatedBuildV3WithMultipartUrls",
     "DeletedBuild",
+    "Deployed",
+    "DeploymentConfigV3",
+    "DeploymentSettings",
+    "DeploymentV3",
+    "DeploymentsV3Page",
+    "EnvVar",
     "Err",
     "HTTPClientError",
     "HTTPConnectionError",
@@ -116,6 +131,7 @@ __all__ = (
     "SDKError",
     "SDKValidationError",
     "SkippedFile",
+    "TransportType",
     "UnexpectedClientError",
     "UploadAndRunError",
     "UploadBuildError",

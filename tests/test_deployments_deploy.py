@@ -30,7 +30,7 @@ from ._deployments_server import DeploymentsServer, RedirectDeployments, serve_d
 pytestmark = pytest.mark.anyio
 
 GOOD = make_tarball({"Dockerfile": "FROM alpine\nCMD ['./server']\n", "server": "#!/bin/sh\n"})
-BROKEN = make_tarball({"README": "no Dockerfile here"})
+BROKEN = make_tarball({"Dockerfile": "FROM alpine\nRUN false\n"})  # the build fails
 SETTINGS = DeploymentSettings(
     idle_timeout_enabled=True,
     env=(EnvVar(name="MODE", value="prod"),),

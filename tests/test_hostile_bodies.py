@@ -177,7 +177,8 @@ _encodings = st.sampled_from([None, None, "gzip", "deflate", "gzip-corrupt", "br
 
 def _encode(body: bytes, encoding: str | None) -> tuple[bytes, str | None]:
     if encoding == "gzip":
-        return zlib.compress(body, wbits=31), "gzip"
+        gzip = zlib.compressobj(wbits=31)
+        return gzip.compress(body) + gzip.flush(), "gzip"
     if encoding == "deflate":
         return zlib.compress(body), "deflate"
     if encoding == "gzip-corrupt":

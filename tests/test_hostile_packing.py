@@ -25,7 +25,17 @@ from pathlib import Path
 
 import pytest
 
-from hathora_cloud import Err, HathoraCloudCore, Ok, SkippedFile, UploadPhase, UploadProgress
+from hathora_cloud import (
+    CreatedBuildV3WithMultipartUrls,
+    Err,
+    HathoraCloudCore,
+    Ok,
+    Result,
+    SkippedFile,
+    UploadBuildError,
+    UploadPhase,
+    UploadProgress,
+)
 from hathora_cloud.errors import SDKValidationError
 from hathora_cloud.funcs import builds_v3_upload_build
 from hathora_cloud.testing import FakeHathora
@@ -85,10 +95,10 @@ async def test_malformed_dockerignore_names_file_line_and_pattern(
 
 async def _upload_recording(
     core: HathoraCloudCore, root: Path
-) -> tuple[Ok[object] | Err[object], list[UploadProgress]]:
+) -> tuple[Result[CreatedBuildV3WithMultipartUrls, UploadBuildError], list[UploadProgress]]:
     seen: list[UploadProgress] = []
     result = await builds_v3_upload_build(core, root, on_progress=seen.append)
-    return result, seen  # type: ignore[return-value]
+    return result, seen
 
 
 async def test_special_files_and_escaping_links_are_skipped_visibly(
@@ -132,7 +142,7 @@ async def test_packing_is_a_progress_phase(core: HathoraCloudCore, tmp_path: Pat
     assert packing.files_packed == packing.files_total
     assert packing.bytes_packed == packing.bytes_to_pack >= 50_000
     assert packing.build_id is None
-    assert all(event.build_id == result.value.build_id for event in seen[first_upload:])  # type: ignore[attr-defined]
+    assert all(event.build_id == result.value.build_id for event in seen[first_upload:])
 
 
 _CHILD = """

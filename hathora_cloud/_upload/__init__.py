@@ -10,7 +10,9 @@ through them:
 * ``parts`` - the concurrent workers and progress;
 * ``upload`` - create → plan → parts → complete (``builds_v3_upload_build``);
 * ``wait`` - polling to a terminal status (``builds_v3_wait_for_build``);
-* ``run`` - upload → run → log → verdict (``builds_v3_upload_and_run``).
+* ``run`` - upload → run → log → verdict (``builds_v3_upload_and_run``);
+* ``deploy`` - options checked → (latest deployment) → upload and run → deployment
+  (``deployments_v3_deploy``).
 """
 
 from .run import upload_and_run as upload_and_run

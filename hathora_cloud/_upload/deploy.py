@@ -9,7 +9,6 @@ a failed build anyway, and treats 0 or an empty list as "not given").
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import attrs
@@ -42,8 +41,6 @@ __all__ = ("deploy",)
 _INHERITED = tuple(
     field.name for field in attrs.fields(DeploymentSettings) if field.name != "deployment_tag"
 )
-# The lead is adding delete_on_failure to upload_and_run; until then it cannot take it.
-_RUN_DELETES = "delete_on_failure" in inspect.signature(upload_and_run).parameters
 
 
 async def deploy(
@@ -75,7 +72,6 @@ async def deploy(
     complete = await _complete(core, app, given, from_latest, options)
     if isinstance(complete, Err):
         return complete
-    run_extra: dict[str, Any] = {"delete_on_failure": delete_on_failure} if _RUN_DELETES else {}
     built = await upload_and_run(
         core,
         source,
@@ -85,7 +81,7 @@ async def deploy(
         concurrency=concurrency,
         org_id=org_id,
         options=options,
-        **run_extra,
+        delete_on_failure=delete_on_failure,
     )
     if isinstance(built, Err):
         return built

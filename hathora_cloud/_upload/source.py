@@ -133,7 +133,7 @@ async def _check_bytes(data: bytes) -> Source | SDKValidationError:
         return SDKValidationError(
             "source bytes are not a gzip-compressed tarball (.tar.gz)", raw_value=data[:16]
         )
-    problem = await anyio.to_thread.run_sync(_tarball_problem, io.BytesIO(data), "the bytes")
+    problem = await anyio.to_thread.run_sync(_tarball_problem, io.BytesIO(data), "the source bytes")
     return problem if problem is not None else Source(data=data)
 
 
@@ -161,7 +161,7 @@ def _tarball_problem(tarball: Path | BinaryIO, shown: str) -> SDKValidationError
             f"{shown} is not a readable .tar.gz tarball: {exc}", raw_value=shown
         )
     return SDKValidationError(
-        f"{shown} has no Dockerfile at the root of the tarball; nothing was uploaded",
+        f"no Dockerfile at the root of the tarball ({shown}); nothing was uploaded",
         raw_value=shown,
     )
 

@@ -37,8 +37,19 @@ from hathora_cloud.funcs import (
     builds_v3_get_builds,
     builds_v3_run_build,
     builds_v3_run_build_registry,
+    deployments_v3_create_deployment,
+    deployments_v3_get_deployment,
+    deployments_v3_get_deployments,
+    deployments_v3_get_latest_deployment,
 )
-from hathora_cloud.models import CreateBuildV3Params, CreateMultipartBuildParams, RegistryConfig
+from hathora_cloud.models import (
+    ContainerPort,
+    CreateBuildV3Params,
+    CreateMultipartBuildParams,
+    DeploymentConfigV3,
+    EnvVar,
+    RegistryConfig,
+)
 from hathora_cloud.streams import BuildLogStream
 from hathora_cloud.testing import FakeHathora
 
@@ -148,7 +159,8 @@ def wire(value: Any) -> Any:
     if attrs.has(type(value)):
         out = {}
         for field in attrs.fields(type(value)):
-            key, item = _wire_name(field.name), getattr(value, field.name)
+            key = field.metadata.get("wire") or _wire_name(field.name)
+            item = getattr(value, field.name)
             if item is not None or key in _NULLABLE:
                 out[key] = wire(item)
         return out
@@ -182,12 +194,50 @@ PY_CALLS: dict[str, PyCall] = {
     "runBuildRegistry": lambda core, a: builds_v3_run_build_registry(
         core, a["buildId"], RegistryConfig(**_snake(a["registryConfig"])), org_id=a.get("orgId")
     ),
+    "getDeployments": lambda core, a: deployments_v3_get_deployments(
+        core, a.get("appId"), deployment_tag=a.get("deploymentTag"), build_tag=a.get("buildTag")
+    ),
+    "createDeployment": lambda core, a: deployments_v3_create_deployment(
+        core, _deployment_config(a["config"]), a.get("appId")
+    ),
+    "getLatestDeployment": lambda core, a: deployments_v3_get_latest_deployment(
+        core, a.get("appId")
+    ),
+    "getDeployment": lambda core, a: deployments_v3_get_deployment(
+        core, a["deploymentId"], a.get("appId")
+    ),
 }
 """How each operation's JSON arguments become a Python call."""
-PYTHON_PENDING = frozenset(
-    {"getDeployments", "createDeployment", "getLatestDeployment", "getDeployment"}
-)
-"""Operations the Python SDK of this branch does not have yet (TS rows only, for now)."""
+PYTHON_PENDING: frozenset[str] = frozenset()
+"""Operations the Python SDK does not have yet (TS rows only, for now)."""
+
+
+def _ports(items: Any) -> tuple[ContainerPort, ...] | None:
+    if items is None:
+        return None
+    return tuple(
+        ContainerPort(transport_type=p["transportType"], port=p["port"], name=p["name"])
+        for p in items
+    )
+
+
+def _deployment_config(data: Mapping[str, Any]) -> DeploymentConfigV3:
+    """The camelCase JSON of a DeploymentConfigV3 (as the TS call takes it), as the model."""
+    return DeploymentConfigV3(
+        build_id=data["buildId"],
+        idle_timeout_enabled=data["idleTimeoutEnabled"],
+        env=tuple(EnvVar(name=e["name"], value=e["value"]) for e in data["env"]),
+        rooms_per_process=data["roomsPerProcess"],
+        transport_type=data["transportType"],
+        container_port=data["containerPort"],
+        requested_memory_mb=data["requestedMemoryMB"],
+        requested_cpu=data["requestedCPU"],
+        additional_container_ports=_ports(data.get("additionalContainerPorts")),
+        requested_gpu=data.get("requestedGPU"),
+        experimental_requested_gpu=data.get("experimentalRequestedGPU"),
+        fleet_id=data.get("fleetId"),
+        deployment_tag=data.get("deploymentTag"),
+    )
 
 
 def error_kind(error: BaseException) -> str:
