@@ -295,3 +295,24 @@ async def test_closing_the_core_mid_upload_is_request_aborted() -> None:
         [result] = results
         assert isinstance(result, Err)
         assert isinstance(result.error, RequestAbortedError)
+
+
+async def test_parts_below_the_storage_minimum_fail_at_completion() -> None:
+    """As on S3, small parts are accepted one by one and refused at completion: EntityTooSmall.
+
+    The upload reports it as an UploadError of the completion step (part_number None), not of a
+    part, sends the completion once (a 400 is not retried), and deletes the build it created.
+    """
+    async with FakeHathora(max_chunk_size=CHUNK, min_part_size=CHUNK + 1) as fake:
+        core = HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url)
+        async with core:
+            result = await builds_v3_upload_build(core, tarball_of(3 * CHUNK))
+        assert isinstance(result, Err)
+        error = result.error
+        assert isinstance(error, UploadError)
+        assert error.part_number is None
+        assert "EntityTooSmall" in str(error)
+        assert error.status_code == 400
+        assert len(fake.requests_for("UploadPart")) == 3
+        assert len(fake.requests_for("CompleteUpload")) == 1
+        assert error.build_deleted
