@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -31,10 +32,25 @@ TOKEN = "tok-cli-test-8d1f2c0b7a"
 T = TypeVar("T")
 
 
+_CACHE = tempfile.TemporaryDirectory(prefix="hathora-cli-tests-")
+"""The cache home of every CLI run of the tests (stored upload URLs), removed at exit."""
+
+
 def cli_env(token: str | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
-    """Return the child's environment: no HATHORA_ variable of ours leaks in, no log pacing."""
+    """Return the child's environment: no HATHORA_ variable of ours leaks in, no pacing.
+
+    The embedded emulator builds instantly, and stored upload URLs go to a temporary cache
+    home, never the user's.
+    """
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HATHORA_")}
-    environment.update({"HATHORA_CLOUD_EMULATOR_LOG_DELAY": "0", "COLUMNS": "200"})
+    environment.update(
+        {
+            "HATHORA_CLOUD_EMULATOR_LOG_DELAY": "0",
+            "HATHORA_CLOUD_EMULATOR_BUILD_DURATION": "0",
+            "COLUMNS": "200",
+            "XDG_CACHE_HOME": _CACHE.name,
+        }
+    )
     if token is not None:
         environment["HATHORA_TOKEN"] = token
     environment.update(env or {})

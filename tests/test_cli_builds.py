@@ -16,7 +16,7 @@ import attrs
 import pytest
 
 from hathora_cloud.cli._values import model_json
-from hathora_cloud.models import BuildV3, CreatedBuildV3WithMultipartUrls
+from hathora_cloud.models import BuildV3
 from hathora_cloud.testing import FakeHathora
 from tests._cli import EXAMPLES, TOKEN, background_fake, cli, in_process
 
@@ -75,7 +75,7 @@ def test_create_list_get_delete_as_json(run: Run, fake: FakeHathora) -> None:
     """create, list (newest first), get and delete print camelCase JSON and nothing else."""
     first = as_json(run("--json", "builds", "create", "--size", "10", "--tag", "one"))
     second = as_json(run("--json", "builds", "create", "--registry", "--tag", "two"))
-    assert first["uploadParts"][0]["partNumber"] == 1
+    assert first["status"] == "created"
     listed = as_json(run("--json", "builds", "list"))["builds"]
     ids = [build["buildId"] for build in listed]
     assert ids.index(second["buildId"]) < ids.index(first["buildId"])
@@ -90,7 +90,7 @@ def test_create_list_get_delete_as_json(run: Run, fake: FakeHathora) -> None:
 def test_json_has_every_field_of_the_model_always(run: Run, fake: FakeHathora) -> None:
     """--json emits every model field (null when absent), in the model's order, in every command."""
     created = as_json(run("--json", "builds", "create", "--size", "10"))
-    assert list(created) == camel_fields(CreatedBuildV3WithMultipartUrls)
+    assert list(created) == camel_fields(BuildV3)  # the upload URLs are credentials: not shown
     assert created["buildTag"] is None
     assert created["deletedAt"] is None
     got = as_json(run("--json", "builds", "get", created["buildId"]))
@@ -170,23 +170,33 @@ def test_missing_build_exits_3_with_one_line(run: Run) -> None:
     assert "builds list" in lines[0]
 
 
-def test_deploy_game_server_through_a_pipe() -> None:
-    """Deploying the example succeeds; stdout is JSON, stderr has the notes and log, no escapes."""
+def test_upload_and_run_game_server_through_a_pipe() -> None:
+    """upload-and-run of the example succeeds on the realistic emulator: JSON out, log on stderr."""
     done = cli(
-        "--emulator", "--json", "builds", "deploy", str(EXAMPLES / "game-server"), "--tag", "v1"
+        "--emulator",
+        "--json",
+        "builds",
+        "upload-and-run",
+        str(EXAMPLES / "game-server"),
+        "--tag",
+        "v1",
     )
     build = as_json(done)
     assert (build["status"], build["buildTag"]) == ("succeeded", "v1")
     assert build["imageSize"] > 0
+    assert f"Build {build['buildId']} created" in done.stderr
+    assert "Pulling from library/python" in done.stderr  # the realistic docker build transcript
     assert "Successfully built" in done.stderr
     assert f"Packing {EXAMPLES / 'game-server'}" in done.stderr
     assert "\x1b" not in done.stderr
     assert "\r" not in done.stderr
 
 
-def test_deploy_failing_server_exits_1_with_the_log_tail() -> None:
+def test_upload_and_run_of_the_failing_server_exits_1_with_the_log_tail() -> None:
     """A build whose Dockerfile runs `exit 1` exits 1 and, with --quiet, prints the log's tail."""
-    done = cli("--emulator", "--quiet", "builds", "deploy", str(EXAMPLES / "failing-server"))
+    done = cli(
+        "--emulator", "--quiet", "builds", "upload-and-run", str(EXAMPLES / "failing-server")
+    )
     assert done.returncode == 1
     assert "Last" in done.stderr
     assert "returned a non-zero code" in done.stderr
@@ -194,14 +204,27 @@ def test_deploy_failing_server_exits_1_with_the_log_tail() -> None:
     assert "failed" in done.stdout
 
 
-def test_run_and_deploy_of_a_failing_build_give_the_same_reason(
+def test_deploy_is_a_deprecated_alias_of_upload_and_run(run: Run, fake: FakeHathora) -> None:
+    """`builds deploy` still uploads and runs, with a one-line deprecation notice on stderr."""
+    code, out, err = run("--json", "builds", "deploy", str(EXAMPLES / "game-server"))
+    assert code == 0, err
+    assert json.loads(out)["status"] == "succeeded"
+    notices = [line for line in err.splitlines() if "deprecated" in line]
+    assert len(notices) == 1
+    assert "use `builds upload-and-run`" in notices[0]
+    code, _, err = run("builds", "upload-and-run", str(EXAMPLES / "game-server"))
+    assert code == 0, err
+    assert "deprecated" not in err
+
+
+def test_run_and_upload_and_run_of_a_failing_build_give_the_same_reason(
     run: Run, fake: FakeHathora
 ) -> None:
-    """`builds run` of a failing build ends with the status and last log line, as deploy does."""
+    """`builds run` of a failing build ends with the status and last log line, as upload-and-run."""
     failing = str(EXAMPLES / "failing-server")
     uploaded = as_json(run("--json", "builds", "upload", failing))
     ran = run("builds", "run", "--build-id", uploaded["buildId"])
-    deployed = run("builds", "deploy", failing)
+    deployed = run("builds", "upload-and-run", failing)
     reasons = []
     for code, _, err in (ran, deployed):
         assert code == 1, err
@@ -246,3 +269,27 @@ def test_markup_like_tag_is_shown_verbatim(run: Run) -> None:
     code, out, err = run("builds", "create", "--registry", "--tag", "[/oops] [bold]v1 :smile:")
     assert code == 0, err
     assert "[/oops] [bold]v1 :smile:" in out
+
+
+def test_the_embedded_emulator_is_realistic_with_a_hidden_knob_for_its_pace(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--emulator builds take seconds with a docker-like log; hidden options make them instant."""
+    from hathora_cloud.cli._app import _embedded_emulator
+    from hathora_cloud.cli._parser import parse
+    from hathora_cloud.testing._fake import REALISTIC_BUILD_DURATION
+
+    for name in ("HATHORA_CLOUD_EMULATOR_LOG_DELAY", "HATHORA_CLOUD_EMULATOR_BUILD_DURATION"):
+        monkeypatch.delenv(name, raising=False)
+    config = _embedded_emulator(parse(["--emulator", "builds", "list"]), "org-x")._config
+    assert config.realistic
+    assert (config.build_duration, config.log_line_delay) == (REALISTIC_BUILD_DURATION, 0.0)
+    instant = ["--emulator-build-duration", "0", "--emulator-log-delay", "0"]
+    config = _embedded_emulator(parse(["--emulator", *instant, "builds", "list"]), "o")._config
+    assert (config.realistic, config.build_duration, config.log_line_delay) == (True, 0.0, 0.0)
+    monkeypatch.setenv("HATHORA_CLOUD_EMULATOR_BUILD_DURATION", "0.5")
+    config = _embedded_emulator(parse(["builds", "list", "--emulator"]), "o")._config
+    assert config.build_duration == 0.5
+    with pytest.raises(SystemExit):
+        parse(["--help"])
+    assert "--emulator-build-duration" not in capsys.readouterr().out

@@ -62,7 +62,7 @@ COMMANDS = {
     "run": ["builds", "run", "bld-1"],
     "run-registry": ["builds", "run-registry", "bld-1", "ghcr.io/acme/srv:1"],
     "upload": ["builds", "upload", str(EXAMPLES / "game-server")],
-    "deploy": ["builds", "deploy", str(EXAMPLES / "game-server")],
+    "upload-and-run": ["builds", "upload-and-run", str(EXAMPLES / "game-server")],
     "delete": ["builds", "delete", "--yes", "bld-1"],
 }
 
@@ -75,7 +75,7 @@ def test_tables_and_log_lines_show_hostile_text_escaped(run: Run, command: list[
     assert_safe(out, err)
     if command[1] != "delete":  # delete prints nothing the server sent
         assert "\\x1b]0;pwned\\x07" in out + err
-    if command[1] in ("run", "run-registry", "deploy"):
+    if command[1] in ("run", "run-registry", "upload-and-run"):
         assert "\\u202eevil \\x9b31m red" in err  # the streamed log line, escaped
 
 

@@ -7,18 +7,22 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from .. import HathoraCloudCore, _logging
 from ._errors import UsageError
 from ._terminal import Redactor, SafeConsole, Terminal
 from ._values import dump_json
 
+if TYPE_CHECKING:
+    from ..testing import FakeHathora
+
 __all__ = ("DEFAULT_LOG_DELAY", "App", "configure_logging", "log_delay", "open_app")
 
 DEFAULT_LOG_DELAY = 0.03
-"""Seconds between two log lines of the embedded emulator, so a person sees the log stream."""
+"""Seconds between two log lines of ``hathora-cloud emulator``, so a person sees the stream."""
 _LOG_DELAY_ENV = "HATHORA_CLOUD_EMULATOR_LOG_DELAY"
+_BUILD_DURATION_ENV = "HATHORA_CLOUD_EMULATOR_BUILD_DURATION"
 
 
 class App:
@@ -30,6 +34,7 @@ class App:
         json: Whether results are printed as JSON.
         quiet: Whether the progress bar and the live build log are hidden.
         core: The configured core.
+        embedded: Whether the core talks to an emulator started for this command alone.
     """
 
     def __init__(
@@ -42,6 +47,7 @@ class App:
         self.quiet: bool = args.quiet
         self.verbose: bool = args.verbose
         self.core = core
+        self.embedded: bool = args.emulator
 
     @property
     def shows_bar(self) -> bool:
@@ -58,25 +64,46 @@ class App:
             self.err.print(text, soft_wrap=True, style="dim")
 
 
-def log_delay(args: argparse.Namespace) -> float:
-    """Return the embedded emulator's seconds between log lines (option, env, default)."""
-    if args.emulator_log_delay is not None:
-        return float(args.emulator_log_delay)
-    raw = os.environ.get(_LOG_DELAY_ENV)
+def _seconds(option: float | None, env: str, default: float | None) -> float | None:
+    """Return the hidden option's value, else the environment's, else ``default`` (seconds)."""
+    if option is not None:
+        return max(0.0, float(option))
+    raw = os.environ.get(env)
     try:
-        return max(0.0, float(raw)) if raw else DEFAULT_LOG_DELAY
+        return max(0.0, float(raw)) if raw else default
     except ValueError:
-        raise UsageError(f"{_LOG_DELAY_ENV} must be a number of seconds, got {raw!r}") from None
+        raise UsageError(f"{env} must be a number of seconds, got {raw!r}") from None
+
+
+def log_delay(args: argparse.Namespace, default: float = DEFAULT_LOG_DELAY) -> float:
+    """Return the emulator's seconds between log lines (hidden option, env, ``default``)."""
+    delay = _seconds(args.emulator_log_delay, _LOG_DELAY_ENV, default)
+    return default if delay is None else delay
+
+
+def _embedded_emulator(args: argparse.Namespace, org_id: str) -> FakeHathora:
+    """The ``--emulator`` server: realistic builds (a few seconds of a docker build log).
+
+    Tests make it instant with ``--emulator-log-delay 0 --emulator-build-duration 0`` (or
+    ``HATHORA_CLOUD_EMULATOR_LOG_DELAY`` / ``HATHORA_CLOUD_EMULATOR_BUILD_DURATION``).
+    """
+    from ..testing import FakeHathora  # only --emulator pays for the emulator's import
+
+    duration = _seconds(args.emulator_build_duration, _BUILD_DURATION_ENV, None)
+    return FakeHathora(
+        org_id=org_id,
+        realistic=True,
+        log_line_delay=log_delay(args, default=0.0),  # the build's duration paces the log
+        build_duration=duration,
+    )
 
 
 @asynccontextmanager
 async def open_app(args: argparse.Namespace, terminal: Terminal) -> AsyncIterator[App]:
     """Yield the app for ``args``, starting an embedded emulator for ``--emulator``; close all."""
     if args.emulator:
-        from ..testing import FakeHathora  # only --emulator pays for the emulator's import
-
         org_id = args.org_id or "org-fake-0001"
-        async with FakeHathora(org_id=org_id, log_line_delay=log_delay(args)) as fake:
+        async with _embedded_emulator(args, org_id) as fake:
             core = HathoraCloudCore(
                 hathora_dev_token=fake.token, org_id=org_id, server_url=fake.url
             )

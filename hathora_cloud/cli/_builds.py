@@ -15,8 +15,15 @@ from ..funcs.builds_v3_get_builds import builds_v3_get_builds
 from ..funcs.builds_v3_run_build import builds_v3_run_build
 from ..funcs.builds_v3_run_build_registry import builds_v3_run_build_registry
 from ..funcs.builds_v3_wait_for_build import builds_v3_wait_for_build
-from ..models import BuildStatus, CreateBuildV3Params, CreateMultipartBuildParams, RegistryConfig
+from ..models import (
+    BuildStatus,
+    CreateBuildV3Params,
+    CreatedBuildV3WithMultipartUrls,
+    CreateMultipartBuildParams,
+    RegistryConfig,
+)
 from ..streams import BuildLogStream
+from . import _pending
 from ._app import App
 from ._errors import EXIT_DECLINED, UsageError, failure_message
 from ._live import LiveDisplay
@@ -68,6 +75,7 @@ async def builds_delete(app: App, args: argparse.Namespace) -> int:
         app.err.print("Not deleted.")
         return EXIT_DECLINED
     (await builds_v3_delete_build(app.core, args.build_id)).unwrap()
+    _pending.forget(args.build_id)  # its stored upload URLs, if `builds create --size` kept any
     if app.json:
         app.emit_json({"buildId": args.build_id, "deleted": True})
     else:
@@ -76,17 +84,45 @@ async def builds_delete(app: App, args: argparse.Namespace) -> int:
 
 
 async def builds_create(app: App, args: argparse.Namespace) -> int:
-    """Create a build awaiting an upload (its presigned URLs in JSON) or a registry image."""
+    """Create a build for ``builds upload --build-id`` (``--size``) or a registry image."""
     if args.registry:
         registry = CreateBuildV3Params(build_tag=args.tag)
         build = (await builds_v3_create_build_registry(app.core, registry)).unwrap()
         show_build(app, build)
         app.note(f"Next: hathora-cloud builds run-registry {build.build_id} IMAGE")
         return 0
+    if not app.embedded:
+        _pending.prepare()  # before creating: a build whose URLs cannot be kept is useless
     params = CreateMultipartBuildParams(build_size_in_bytes=args.size, build_tag=args.tag)
     created = (await builds_v3_create_build(app.core, params)).unwrap()
-    show_build(app, created, with_upload_urls=True)
+    if app.embedded:
+        show_build(app, created)
+        app.note(
+            "The embedded emulator stops with this command, so this build cannot be uploaded "
+            "later; `hathora-cloud --emulator builds upload PATH` creates and uploads in one step"
+        )
+        return 0
+    await _keep_upload_urls(app, created, args.size)
+    show_build(app, created)
+    app.note(f"Next: hathora-cloud builds upload PATH --build-id {created.build_id}")
     return 0
+
+
+async def _keep_upload_urls(app: App, created: CreatedBuildV3WithMultipartUrls, size: int) -> None:
+    """Store the new build's upload URLs; if that fails, delete the build (nothing can use it)."""
+    try:
+        _pending.save(created, size)
+    except OSError as error:
+        deleted = (await builds_v3_delete_build(app.core, created.build_id)).ok
+        fate = (
+            "it was deleted"
+            if deleted
+            else (f"delete it with: hathora-cloud builds delete {created.build_id} --yes")
+        )
+        raise UsageError(
+            f"cannot store the upload URLs of build {created.build_id} "
+            f"({error.strerror or error}), so nothing could upload into it; {fate}"
+        ) from None
 
 
 async def follow(app: App, stream: BuildLogStream, build_id: str) -> int:

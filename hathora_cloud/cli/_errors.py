@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..errors import (
@@ -60,6 +61,14 @@ _COMMAND_HINTS = {
 }
 
 
+# The SDK ends a flow error's message with the fate of its build; the CLI says that on a line of
+# its own (with the command that deletes a build left behind), so it is not said twice.
+_SDK_FATE = re.compile(
+    r"\s*\(build \S+ (?:was deleted: its upload never finished"
+    r"|could not be deleted and was left)\)$"
+)
+
+
 class UsageError(Exception):
     """A command line the CLI cannot act on, found after argparse accepted it (exit code 2)."""
 
@@ -79,7 +88,7 @@ def _hint_for_status(status: int, command: str | None) -> str:
 def failure_message(build: BuildV3, log_tail: Sequence[str]) -> str:
     """Return why a build did not succeed: its status and its last non-empty log line.
 
-    ``builds run`` and ``builds deploy`` both say it this way, whatever the SDK's wording.
+    ``builds run`` and ``builds upload-and-run`` both say it this way, whatever the SDK's wording.
     """
     last = next((line.strip() for line in reversed(log_tail) if line.strip()), None)
     message = f"build {build.build_id} ended {build.status}"
@@ -99,7 +108,7 @@ def describe(error: HathoraError, server_url: str, command: str | None = None) -
     """
     if isinstance(error, BuildFailedError):
         return EXIT_BUILD_FAILED, _one_line(failure_message(error.build, error.log_tail))
-    message = _one_line(error.message)
+    message = _one_line(_SDK_FATE.sub("", error.message))
     if isinstance(error, SDKValidationError):
         return EXIT_USAGE, message
     if isinstance(error, InvalidRequestError):  # an unusable --server-url: nothing was sent

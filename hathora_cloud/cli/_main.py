@@ -66,10 +66,14 @@ async def _dispatch(args: argparse.Namespace, terminal: Terminal) -> int:
     if args.emulator and args.server_url:
         raise UsageError("--emulator and --server-url cannot be used together")
     command = _BUILDS.get(args.action)
-    if command is None:  # upload and deploy: only they load the uploader
-        from . import _deploy
+    if command is None:  # upload, upload-and-run, deploy: only they load the uploader
+        from . import _uploads
 
-        command = _deploy.builds_upload if args.action == "upload" else _deploy.builds_deploy
+        command = {
+            "upload": _uploads.builds_upload,
+            "upload-and-run": _uploads.builds_upload_and_run,
+            "deploy": _uploads.builds_deploy,
+        }[args.action]
     async with open_app(args, terminal) as app:
         try:
             return await command(app, args)

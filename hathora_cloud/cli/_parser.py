@@ -25,9 +25,10 @@ exit codes: 0 success, 1 the build did not succeed, 2 usage error, 3 API or tran
 4 declined at a confirmation prompt, 70 internal error, 130 interrupted, 141 stdout closed early
 
 environment: HATHORA_TOKEN, HATHORA_ORG_ID, HATHORA_CLOUD_ENDPOINT,
-HATHORA_LOG=debug|info|warning (the SDK's log lines on stderr, like --verbose)
+HATHORA_LOG=debug|info|warning (the SDK's log lines on stderr, like --verbose),
+XDG_CACHE_HOME (where `builds create --size` keeps upload URLs, privately)
 
-example: hathora-cloud --emulator builds deploy examples/game-server"""
+example: hathora-cloud --emulator builds upload-and-run examples/game-server"""
 _OPERANDS = "[ID] IMAGE"
 
 
@@ -63,7 +64,7 @@ _FLAGS = (
     ("--emulator", "run against an embedded local emulator started for this command"),
     ("--json", "print machine-readable JSON on stdout (and nothing else there)"),
     ("--verbose", "debug logs and tracebacks on stderr (secrets redacted)"),
-    ("--quiet", "no progress bar and no live build log"),
+    ("--quiet", "no progress bars and no live build log (build ids and errors still shown)"),
 )
 # What `emulator` understands: the token and org it accepts, the announcement as JSON, logs.
 _EMULATOR_VALUE_OPTIONS = (
@@ -91,12 +92,14 @@ def _global_options(
     for name, help_text in flags:
         flag_default: object = argparse.SUPPRESS if suppress else False
         group.add_argument(name, action="store_true", default=flag_default, help=help_text)
-    group.add_argument(
-        "--emulator-log-delay",
-        type=float,
-        default=argparse.SUPPRESS if suppress else None,
-        help=argparse.SUPPRESS,
-    )
+    # The embedded emulator's pace (seconds), for tests and recordings: not in --help.
+    for hidden in ("--emulator-log-delay", "--emulator-build-duration"):
+        group.add_argument(
+            hidden,
+            type=float,
+            default=argparse.SUPPRESS if suppress else None,
+            help=argparse.SUPPRESS,
+        )
     return parent
 
 
@@ -133,7 +136,8 @@ def _add_build_id(parser: argparse.ArgumentParser) -> None:
 
 _SOURCE_COMMANDS = (
     ("upload", "upload a directory or .tgz as a new build (without running it)"),
-    ("deploy", "upload, run with the live log, and show the final build"),
+    ("upload-and-run", "upload, run with the live log, and show the final build"),
+    ("deploy", "deprecated: the old name of upload-and-run"),
 )
 
 
@@ -156,7 +160,8 @@ def _add_builds(commands: Any, common: list[_Parser]) -> None:
     _add_build_id(delete)
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     create = add(
-        "create", "create a build: for an upload (--size) or a registry image (--registry)"
+        "create",
+        "create a build: for `builds upload --build-id` (--size) or a registry image (--registry)",
     )
     create.add_argument("--tag", help="your version label, such as 1.4.2")
     kind = create.add_mutually_exclusive_group(required=True)
@@ -170,6 +175,12 @@ def _add_builds(commands: Any, common: list[_Parser]) -> None:
         source = add(name, help_text)
         source.add_argument("path", metavar="PATH", help="a directory with a Dockerfile, or a .tgz")
         source.add_argument("--tag", help="your version label, such as 1.4.2")
+        if name == "upload":
+            source.add_argument(
+                "--build-id",
+                metavar="ID",
+                help="upload the .tgz into a build made by `builds create --size` on this machine",
+            )
     _add_build_id(add("run", "run an uploaded build, streaming its log"))
     _add_run_registry(
         add("run-registry", "build from a container registry image, streaming the log")

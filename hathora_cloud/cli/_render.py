@@ -39,17 +39,14 @@ def newest_first(builds: Iterable[BuildV3]) -> list[BuildV3]:
     return sorted(builds, key=lambda build: instant(build.created_at), reverse=True)
 
 
-def build_json(build: BuildV3, *, with_upload_urls: bool = False) -> dict[str, Any]:
+def build_json(build: BuildV3) -> dict[str, Any]:
     """Return every field of the build as the wire's camelCase JSON (``null`` when absent).
 
-    Args:
-        build: The build.
-        with_upload_urls: Show a just-created build's upload fields, presigned URLs included;
-            they are credentials, so only ``builds create`` (whose whole point they are) shows
-            them. Otherwise a ``CreatedBuildV3WithMultipartUrls`` is shown as the ``BuildV3``
-            it is.
+    A ``CreatedBuildV3WithMultipartUrls`` is shown as the ``BuildV3`` it is: its presigned
+    upload URLs are credentials, never printed (``builds create --size`` stores them privately
+    for ``builds upload --build-id``).
     """
-    if isinstance(build, CreatedBuildV3WithMultipartUrls) and not with_upload_urls:
+    if isinstance(build, CreatedBuildV3WithMultipartUrls):
         fields = {field.name for field in attrs.fields(BuildV3)}
         build = BuildV3(**{name: getattr(build, name) for name in fields})
     data: dict[str, Any] = model_json(build)
@@ -148,10 +145,10 @@ def show_builds(app: App, builds: Sequence[BuildV3]) -> None:
     app.out.print(table, crop=False)
 
 
-def show_build(app: App, build: BuildV3, *, with_upload_urls: bool = False) -> None:
-    """Print one build as a two-column table (or as JSON)."""
+def show_build(app: App, build: BuildV3) -> None:
+    """Print one build as a two-column table (or as JSON); upload URLs are never shown."""
     if app.json:
-        app.emit_json(build_json(build, with_upload_urls=with_upload_urls))
+        app.emit_json(build_json(build))
         return
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
