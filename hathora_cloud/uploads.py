@@ -3,7 +3,7 @@
 The upload functions report :class:`UploadProgress` to an ``on_progress`` callable, sync or async,
 at most every 0.1 s, plus once at the start and once at the end of each phase:
 
-1. ``packing`` (only for a directory source): ``files_packed`` of ``files_total`` files and
+1. ``packing`` (only for a directory source): ``files_packed`` of ``files_total`` paths and
    ``bytes_packed`` of ``bytes_to_pack`` bytes written into the temporary tar.gz; ``skipped`` lists
    what packing left out (unreadable files, special files, symlinks that leave the directory).
 2. ``uploading``: ``bytes_sent`` of ``total_bytes`` handed to the network, ``parts_done`` of
@@ -62,9 +62,9 @@ class UploadProgress:
     build_id: str | None = attrs.field(default=None, kw_only=True)
     """The build being uploaded, once it exists (``None`` while packing)."""
     files_packed: int = attrs.field(default=0, kw_only=True)
-    """Files written into the tarball so far (packing phase)."""
+    """Paths (files, directories, links) handled so far, packed or skipped (packing phase)."""
     files_total: int = attrs.field(default=0, kw_only=True)
-    """Files the tarball will hold (packing phase)."""
+    """Paths to handle in all, after ``.dockerignore`` (packing phase)."""
     bytes_packed: int = attrs.field(default=0, kw_only=True)
     """Bytes of file content packed so far (packing phase, before compression)."""
     bytes_to_pack: int = attrs.field(default=0, kw_only=True)
