@@ -1,13 +1,12 @@
-"""DeploymentsV3 beyond the wire shape: retry safety, hooks, the facade, matching results."""
+"""DeploymentsV3 beyond the wire shape, against FakeHathora: retry safety, hooks, facade, match."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from hathora_cloud import Err, HathoraCloud, HathoraCloudCore, Ok
+from hathora_cloud import Err, HathoraCloud, Ok
 from hathora_cloud.errors import ApiError, SDKError
 from hathora_cloud.funcs import (
     deployments_v3_create_deployment,
@@ -17,67 +16,71 @@ from hathora_cloud.funcs import (
 )
 from hathora_cloud.hooks import HookContext, HookRequest, Hooks
 from hathora_cloud.models import DeploymentsV3Page
+from hathora_cloud.testing import FaultRule, set_testing
 
-from ._deployments_server import CONFIG, deployment_json
-from ._server import RecordingServer, respond, sequence, serve
+from ._deployments import CONFIG, Emulated, connect, emulated, seed
 
 pytestmark = pytest.mark.anyio
 
 
-TOKEN = "tok-behaviour"
-
-
-def make_core(server: RecordingServer, **kwargs: Any) -> HathoraCloudCore:
-    """A core with a token pointed at the recording server."""
-    return HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url, **kwargs)
-
-
 @pytest.fixture
-async def server() -> AsyncIterator[RecordingServer]:
-    """A recording server; each test sets its answer."""
-    async with serve() as running:
+async def world() -> AsyncIterator[Emulated]:
+    """FakeHathora with the example build, and a core on its app."""
+    async with emulated() as running:
         yield running
 
 
-async def test_create_is_not_retried_on_5xx_by_default(server: RecordingServer) -> None:
+@pytest.fixture(autouse=True)
+def _instant_retries() -> Iterator[None]:
+    """Retry waits are zero (the documented testing switch); attempts and decisions unchanged."""
+    with set_testing(True):
+        yield
+
+
+async def test_create_is_not_retried_on_5xx_by_default(world: Emulated) -> None:
     """With the safe default a create answered 503 or 500 is not repeated (no duplicate)."""
-    server.handler = sequence(
-        respond(503, json={"message": "busy"}, headers={"Retry-After": "0"}),
-        respond(500, json={"message": "boom"}),
-        respond(201, json=deployment_json()),
-    )
-    async with make_core(server) as core:
-        first = await deployments_v3_create_deployment(core, CONFIG, "a")
-        second = await deployments_v3_create_deployment(core, CONFIG, "a")
+    world.fake.inject(FaultRule.status_code(503, operation="CreateDeployment", times=1))
+    world.fake.inject(FaultRule.status_code(500, operation="CreateDeployment", times=1))
+    first = await deployments_v3_create_deployment(world.core, CONFIG)
+    second = await deployments_v3_create_deployment(world.core, CONFIG)
     assert isinstance(first, Err)
     assert isinstance(first.error, SDKError)
+    assert first.error.status_code == 503
     assert isinstance(second, Err)
     assert isinstance(second.error, ApiError)
-    assert len(server.requests) == 2
+    assert second.error.status_code == 500
+    assert len(world.sent("CreateDeployment")) == 2
+    assert world.fake.deployments == {}
 
 
-async def test_create_is_retried_on_429_by_default(server: RecordingServer) -> None:
-    """With the safe default a create answered 429 is retried: the server refused it."""
-    server.handler = sequence(
-        respond(429, json={"message": "slow"}, headers={"Retry-After": "0"}),
-        respond(201, json=deployment_json()),
+async def test_create_is_retried_on_429_by_default(world: Emulated) -> None:
+    """With the safe default a create answered 429 is retried (it was refused): one is made."""
+    world.fake.inject(
+        FaultRule.status_code(429, operation="CreateDeployment", retry_after=0, times=1)
     )
-    async with make_core(server) as core:
-        result = await deployments_v3_create_deployment(core, CONFIG, "a")
+    result = await deployments_v3_create_deployment(world.core, CONFIG)
     assert result.ok, result
-    assert len(server.requests) == 2
+    assert [request.status for request in world.sent("CreateDeployment")] == [429, 201]
+    assert list(world.fake.deployments) == [result.value.deployment_id]
 
 
-async def test_gets_are_retried_on_503_by_default(server: RecordingServer) -> None:
-    """With the safe default the idempotent GETs are retried on 503."""
-    server.handler = sequence(
-        respond(503, json={"message": "busy"}, headers={"Retry-After": "0"}),
-        respond(200, json=deployment_json()),
-    )
-    async with make_core(server) as core:
-        result = await deployments_v3_get_latest_deployment(core, "a")
-    assert result.ok, result
-    assert len(server.requests) == 2
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_gets_are_retried_on_5xx_by_default(world: Emulated, status: int) -> None:
+    """With the safe default the idempotent GETs are retried on the retry codes."""
+    created = await seed(world.core)
+    world.fake.inject(FaultRule.status_code(status, operation="GetLatestDeployment", times=1))
+    result = await deployments_v3_get_latest_deployment(world.core)
+    assert result.unwrap() == created
+    assert [request.status for request in world.sent("GetLatestDeployment")] == [status, 200]
+
+
+async def test_a_dropped_get_is_retried(world: Emulated) -> None:
+    """A GET whose connection is closed without an answer is repeated by the safe default."""
+    created = await seed(world.core)
+    world.fake.inject(FaultRule.drop(operation="GetDeployment", times=1))
+    result = await deployments_v3_get_deployment(world.core, created.deployment_id)
+    assert result.unwrap() == created
+    assert [request.status for request in world.sent("GetDeployment")] == [None, 200]
 
 
 class _Seen(Hooks):
@@ -92,46 +95,50 @@ class _Seen(Hooks):
         return request
 
 
-async def test_hooks_see_the_typescript_operation_ids(server: RecordingServer) -> None:
-    """Hooks see GetDeployments, CreateDeployment, GetLatestDeployment and GetDeployment."""
+async def test_hooks_see_the_operation_ids_the_emulator_sees(world: Emulated) -> None:
+    """Hooks see GetDeployments, CreateDeployment, GetLatestDeployment, GetDeployment: TS's ids."""
     hooks = _Seen()
-    async with make_core(server, hooks=hooks) as core:
-        server.handler = respond(200, json={"deployments": []})
-        assert (await deployments_v3_get_deployments(core, "a")).ok
-        server.handler = respond(201, json=deployment_json())
-        assert (await deployments_v3_create_deployment(core, CONFIG, "a")).ok
-        server.handler = respond(200, json=deployment_json())
-        assert (await deployments_v3_get_latest_deployment(core, "a")).ok
-        assert (await deployments_v3_get_deployment(core, "dep-1", "a")).ok
-    assert hooks.ids == [
-        "GetDeployments",
-        "CreateDeployment",
-        "GetLatestDeployment",
-        "GetDeployment",
-    ]
+    async with connect(world.fake, app_id=world.fake.app_id, hooks=hooks) as core:
+        assert (await deployments_v3_get_deployments(core)).ok
+        created = (await deployments_v3_create_deployment(core, CONFIG)).unwrap()
+        assert (await deployments_v3_get_latest_deployment(core)).ok
+        assert (await deployments_v3_get_deployment(core, created.deployment_id)).ok
+    expected = ["GetDeployments", "CreateDeployment", "GetLatestDeployment", "GetDeployment"]
+    assert hooks.ids == expected
+    assert world.operations() == expected
 
 
-async def test_facade_methods_return_values_and_raise(server: RecordingServer) -> None:
+async def test_facade_methods_return_values_and_raise(world: Emulated) -> None:
     """hathora.deployments_v3 methods return the value, or raise the error."""
-    async with HathoraCloud(hathora_dev_token=TOKEN, server_url=server.url, app_id="a") as sdk:
-        server.handler = respond(200, json={"deployments": [], "nextPageToken": "n"})
-        page = await sdk.deployments_v3.get_deployments(build_tag="b")
-        assert page == DeploymentsV3Page(deployments=(), next_page_token="n")
-        server.handler = respond(201, json=deployment_json())
-        created = await sdk.deployments_v3.create_deployment(CONFIG)
-        server.handler = respond(200, json=deployment_json())
-        assert await sdk.deployments_v3.get_deployment("dep-9f1e") == created
-        server.handler = respond(404, json={"message": "no deployment yet"})
-        with pytest.raises(ApiError, match="no deployment yet"):
+    fake = world.fake
+    async with HathoraCloud(
+        hathora_dev_token=fake.token, server_url=fake.url, app_id=fake.app_id
+    ) as sdk:
+        with pytest.raises(ApiError, match="no deployments yet") as caught:
             await sdk.deployments_v3.get_latest_deployment()
+        assert caught.value.status_code == 404
+        created = await sdk.deployments_v3.create_deployment(CONFIG)
+        assert await sdk.deployments_v3.get_deployment(created.deployment_id) == created
+        assert await sdk.deployments_v3.get_latest_deployment() == created
+        page = await sdk.deployments_v3.get_deployments(build_tag="1.4.0")
+        assert page == DeploymentsV3Page(deployments=(created,), next_page_token=None)
+        assert await sdk.deployments_v3.get_deployments(build_tag="other") == DeploymentsV3Page(
+            deployments=()
+        )
 
 
-async def test_results_match_on_ok_and_err(server: RecordingServer) -> None:
+async def test_results_match_on_ok_and_err(world: Emulated) -> None:
     """The results support match with Ok(value=...) and Err(error=...)."""
-    server.handler = respond(200, json=deployment_json())
-    async with make_core(server) as core:
-        match await deployments_v3_get_latest_deployment(core, "a"):
-            case Ok(value=deployment):
-                assert deployment.build_tag == "1.4.0"
-            case Err(error=error):
-                pytest.fail(f"unexpected {error!r}")
+    match await deployments_v3_get_latest_deployment(world.core):
+        case Ok(value=deployment):
+            pytest.fail(f"unexpected {deployment!r}")
+        case Err(error=ApiError(status_code=404)):
+            pass
+        case other:
+            pytest.fail(f"unexpected {other!r}")
+    await seed(world.core)
+    match await deployments_v3_get_latest_deployment(world.core):
+        case Ok(value=deployment):
+            assert deployment.build_tag == "1.4.0"
+        case Err(error=error):
+            pytest.fail(f"unexpected {error!r}")

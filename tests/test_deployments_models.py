@@ -1,11 +1,15 @@
-"""The DeploymentsV3 models: reading responses strictly but leniently, checking requests first."""
+"""The DeploymentsV3 models against FakeHathora: reading strictly but leniently, checking first.
+
+Answers the emulator never writes (extra keys, ``NaN``, subtler type mistakes) are read in
+``test_deployments_documents.py``.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 import attrs
@@ -13,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hathora_cloud import Err, HathoraCloudCore
+from hathora_cloud import Err
 from hathora_cloud import _converter as converter
-from hathora_cloud.errors import ResponseValidationError, SDKValidationError
+from hathora_cloud.errors import ApiError, ResponseValidationError, SDKValidationError
 from hathora_cloud.funcs import (
     deployments_v3_create_deployment,
     deployments_v3_get_deployment,
@@ -23,74 +27,90 @@ from hathora_cloud.funcs import (
 )
 from hathora_cloud.models import (
     ContainerPort,
-    DeploymentConfigV3,
     DeploymentSettings,
     DeploymentV3,
     EnvVar,
     TransportType,
 )
+from hathora_cloud.testing import FaultRule
 
-from ._deployments_server import REQUIRED_KEYS, deployment_json
-from ._server import RecordingServer, respond, serve
+from ._deployments import CONFIG, REQUIRED_KEYS, Emulated, emulated, seed
 
 pytestmark = pytest.mark.anyio
 
-CONFIG = DeploymentConfigV3(
-    build_id="bld-1",
-    idle_timeout_enabled=False,
-    env=(),
-    rooms_per_process=1,
-    transport_type="tcp",
-    container_port=7777,
-    requested_memory_mb=512,
-    requested_cpu=0.25,
-)
+FULL: dict[str, Any] = {
+    "additional_container_ports": (ContainerPort(transport_type="tcp", port=9000, name="admin"),),
+    "requested_gpu": 1,
+    "experimental_requested_gpu": 2,
+    "fleet_id": "fleet-7",
+    "deployment_tag": "blue",
+}
+"""Changes to CONFIG that make the emulator write every optional key (buildTag comes along)."""
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[RecordingServer]:
-    """A recording server; each test sets its answer."""
-    async with serve() as running:
+async def world() -> AsyncIterator[Emulated]:
+    """FakeHathora with the example build, and a core on its app."""
+    async with emulated() as running:
         yield running
 
 
-@pytest.fixture
-async def core(server: RecordingServer) -> AsyncIterator[HathoraCloudCore]:
-    """A core with a token and an app id, pointed at the recording server."""
-    async with HathoraCloudCore(
-        hathora_dev_token="t", server_url=server.url, app_id="app-1"
-    ) as made:
-        yield made
-
-
-async def fetch(server: RecordingServer, core: HathoraCloudCore, document: Any) -> Any:
-    """Serve ``document`` to get_deployment and return the result."""
-    server.handler = respond(200, json=document)
-    return await deployments_v3_get_deployment(core, "dep-1")
+async def fetch_broken(world: Emulated, mode: str, field: str) -> tuple[Any, dict[str, Any]]:
+    """Create a full deployment, get it with ``field`` broken; return the result and intact JSON."""
+    created = await seed(world.core, **FULL)
+    intact = world.fake.deployments[created.deployment_id].to_json()
+    world.fake.inject(FaultRule.invalid_schema(mode, operation="GetDeployment", field=field))
+    return await deployments_v3_get_deployment(world.core, created.deployment_id), intact
 
 
 @pytest.mark.parametrize("key", REQUIRED_KEYS)
-async def test_missing_required_key_is_response_validation_error(
-    server: RecordingServer, core: HathoraCloudCore, key: str
-) -> None:
+async def test_missing_required_key_is_response_validation_error(world: Emulated, key: str) -> None:
     """A DeploymentV3 without one of its required keys is ResponseValidationError naming it."""
-    document = deployment_json()
-    del document[key]
-    result = await fetch(server, core, document)
+    result, intact = await fetch_broken(world, "missing", key)
     assert isinstance(result, Err)
     assert isinstance(result.error, ResponseValidationError)
     assert key in result.error.message
-    assert result.error.raw_value == document
+    del intact[key]
+    assert result.error.raw_value == intact
 
 
 @pytest.mark.parametrize("key", REQUIRED_KEYS)
-async def test_null_in_required_key_is_response_validation_error(
-    server: RecordingServer, core: HathoraCloudCore, key: str
-) -> None:
-    """A null in a required key is ResponseValidationError."""
-    result = await fetch(server, core, deployment_json(**{key: None}))
+async def test_null_in_required_key_is_response_validation_error(world: Emulated, key: str) -> None:
+    """A null in a required key is ResponseValidationError naming it."""
+    result, _ = await fetch_broken(world, "null", key)
     assert isinstance(result, Err)
     assert isinstance(result.error, ResponseValidationError)
+    assert key in result.error.message
+
+
+WRONG_TYPES = [
+    *(key for key in REQUIRED_KEYS if key != "createdBy"),
+    "env.0.name",
+    "env.0.value",
+    "defaultContainerPort.port",
+    "defaultContainerPort.transportType",
+    "additionalContainerPorts.0",
+    "additionalContainerPorts.0.name",
+    "requestedGPU",
+]
+
+
+@pytest.mark.parametrize("field", WRONG_TYPES)
+async def test_wrong_json_type_is_response_validation_error(world: Emulated, field: str) -> None:
+    """A value of another JSON type (a string for a number, a number for a string...) fails."""
+    result, _ = await fetch_broken(world, "wrong_type", field)
+    assert isinstance(result, Err)
+    assert isinstance(result.error, ResponseValidationError)
+    named = next(part for part in reversed(field.split(".")) if not part.isdigit())
+    assert named in result.error.message
+
+
+async def test_a_missing_env_value_is_response_validation_error(world: Emulated) -> None:
+    """An env entry without its value fails validation (TS requires both name and value)."""
+    result, _ = await fetch_broken(world, "missing", "env.0.value")
+    assert isinstance(result, Err)
+    assert isinstance(result.error, ResponseValidationError)
+    assert "env" in result.error.message
 
 
 OPTIONAL = {
@@ -104,138 +124,53 @@ OPTIONAL = {
 
 @pytest.mark.parametrize(("key", "attribute"), OPTIONAL.items())
 async def test_null_in_optional_key_reads_as_none(
-    server: RecordingServer, core: HathoraCloudCore, key: str, attribute: str
+    world: Emulated, key: str, attribute: str
 ) -> None:
     """Unlike TypeScript, a null in an optional field is read as None instead of failing."""
-    document = deployment_json(**{k: 1 if "GPU" in k else "x" for k in OPTIONAL})
-    deployment = (await fetch(server, core, {**document, key: None})).unwrap()
+    result, _ = await fetch_broken(world, "null", key)
+    deployment = result.unwrap()
     assert getattr(deployment, attribute) is None
     assert all(
         getattr(deployment, other) is not None for other in OPTIONAL.values() if other != attribute
     )
 
 
-async def test_every_field_is_read(server: RecordingServer, core: HathoraCloudCore) -> None:
-    """Every field of the contract is read, MB/CPU/GPU wire names included; extra keys ignored."""
-    document = deployment_json(
-        requestedGPU=1,
-        experimentalRequestedGPU=2.0,
-        deploymentTag="blue",
-        requestedCPU=0.5,
-        planName="tiny",
-        somethingNew={"x": 1},
-    )
-    deployment = (await fetch(server, core, document)).unwrap()
-    assert deployment == DeploymentV3(
-        deployment_id="dep-9f1e",
-        app_id="app-1b2c",
-        build_id="bld-42",
-        build_tag="1.4.0",
-        created_at=datetime(2025, 11, 20, 9, 12, 44, 101000, tzinfo=timezone.utc),
-        created_by="ci@example.com",
-        idle_timeout_enabled=True,
-        env=(EnvVar(name="MODE", value="prod"),),
-        rooms_per_process=2,
-        default_container_port=ContainerPort(transport_type="udp", port=7777, name="default"),
-        additional_container_ports=(ContainerPort(transport_type="tcp", port=9000, name="admin"),),
-        requested_memory_mb=2048,
-        requested_cpu=0.5,
-        requested_gpu=1,
-        experimental_requested_gpu=2,
-        fleet_id="fleet-7",
-        deployment_tag="blue",
-    )
-    assert type(deployment.requested_memory_mb) is float
+@pytest.mark.parametrize("transport", list(TransportType))
+async def test_known_transport_types_are_enum_members(
+    world: Emulated, transport: TransportType
+) -> None:
+    """Each transport the service knows comes back as the TransportType member, str() the wire."""
+    created = await seed(world.core, transport_type=transport.value)
+    got = (await deployments_v3_get_deployment(world.core, created.deployment_id)).unwrap()
+    assert got.default_container_port.transport_type is transport
+    assert str(got.default_container_port.transport_type) == transport.value
 
 
 @pytest.mark.parametrize(
-    ("changes", "where"),
+    ("mode", "field"),
     [
-        ({"roomsPerProcess": 1.5}, "roomsPerProcess"),
-        ({"roomsPerProcess": "2"}, "roomsPerProcess"),
-        ({"requestedCPU": True}, "requestedCPU"),
-        ({"requestedMemoryMB": "2048"}, "requestedMemoryMB"),
-        ({"idleTimeoutEnabled": "true"}, "idleTimeoutEnabled"),
-        ({"idleTimeoutEnabled": 1}, "idleTimeoutEnabled"),
-        ({"env": [{"name": "A"}]}, "env"),
-        ({"defaultContainerPort": {"transportType": 5, "port": 1, "name": "d"}}, "transportType"),
-        ({"defaultContainerPort": {"transportType": "udp", "port": 1.5, "name": "d"}}, "port"),
-        ({"createdAt": "2025-11-20T09:12:44"}, "createdAt"),
+        ("missing", "deployments"),
+        ("null", "deployments"),
+        ("wrong_type", "deployments"),
+        ("wrong_type", "deployments.0"),
+        ("null", "deployments.0"),
     ],
 )
-async def test_wrong_types_are_response_validation_errors(
-    server: RecordingServer, core: HathoraCloudCore, changes: dict[str, Any], where: str
-) -> None:
-    """A value of the wrong type (int vs float, bool vs string, naive time) fails, naming where."""
-    result = await fetch(server, core, deployment_json(**changes))
-    assert isinstance(result, Err)
-    assert isinstance(result.error, ResponseValidationError)
-    assert where in result.error.message
-
-
-async def test_non_finite_numbers_are_refused(
-    server: RecordingServer, core: HathoraCloudCore
-) -> None:
-    """NaN or Infinity (which Python's JSON parser accepts) is not a valid memory size."""
-    server.handler = respond(
-        200,
-        body=json.dumps(deployment_json(requestedMemoryMB=math.nan)),
-        content_type="application/json",
-    )
-    result = await deployments_v3_get_deployment(core, "dep-1")
-    assert isinstance(result, Err)
-    assert isinstance(result.error, ResponseValidationError)
-    assert "requestedMemoryMB" in result.error.message
-
-
-@pytest.mark.parametrize(
-    ("wire", "expected"),
-    [
-        ("tcp", TransportType.TCP),
-        ("udp", TransportType.UDP),
-        ("tls", TransportType.TLS),
-        ("quic", "quic"),
-    ],
-)
-async def test_transport_type_is_an_open_enum(
-    server: RecordingServer, core: HathoraCloudCore, wire: str, expected: TransportType | str
-) -> None:
-    """Known transport types become TransportType members; an unknown one stays a plain string."""
-    port = {"transportType": wire, "port": 1, "name": "default"}
-    deployment = (await fetch(server, core, deployment_json(defaultContainerPort=port))).unwrap()
-    assert deployment.default_container_port.transport_type == expected
-    assert type(deployment.default_container_port.transport_type) is type(expected)
-    assert str(deployment.default_container_port.transport_type) == wire
-
-
-async def test_integral_float_integers_are_read(
-    server: RecordingServer, core: HathoraCloudCore
-) -> None:
-    """An integer field sent as 2.0 is read as the int 2, as BuildV3's sizes are."""
-    deployment = (await fetch(server, core, deployment_json(roomsPerProcess=2.0))).unwrap()
-    assert deployment.rooms_per_process == 2
-    assert type(deployment.rooms_per_process) is int
-
-
-@pytest.mark.parametrize(
-    "document", [[deployment_json()], {"items": []}, {"deployments": None}, {"deployments": [1]}]
-)
-async def test_page_shape_is_checked(
-    server: RecordingServer, core: HathoraCloudCore, document: Any
-) -> None:
-    """A page that is a bare array, lacks "deployments" or holds non-objects fails validation."""
-    server.handler = respond(200, json=document)
-    result = await deployments_v3_get_deployments(core)
+async def test_page_shape_is_checked(world: Emulated, mode: str, field: str) -> None:
+    """A page without "deployments", with a non-list there or a non-object in it, fails."""
+    await seed(world.core)
+    world.fake.inject(FaultRule.invalid_schema(mode, operation="GetDeployments", field=field))
+    result = await deployments_v3_get_deployments(world.core)
     assert isinstance(result, Err)
     assert isinstance(result.error, ResponseValidationError)
 
 
-async def test_page_token_is_optional(server: RecordingServer, core: HathoraCloudCore) -> None:
-    """A page without nextPageToken (TS 2.25 servers) has next_page_token None."""
-    server.handler = respond(200, json={"deployments": [deployment_json()]})
-    page = (await deployments_v3_get_deployments(core)).unwrap()
+async def test_last_page_has_no_token(world: Emulated) -> None:
+    """A page without nextPageToken (the last one; TS 2.25 servers) has next_page_token None."""
+    created = await seed(world.core)
+    page = (await deployments_v3_get_deployments(world.core)).unwrap()
     assert page.next_page_token is None
-    assert [d.deployment_id for d in page.deployments] == ["dep-9f1e"]
+    assert page.deployments == (created,)
 
 
 def test_env_values_are_hidden_from_repr() -> None:
@@ -292,22 +227,22 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("changes", "named"), BAD_CONFIGS)
 async def test_bad_config_is_refused_before_sending(
-    server: RecordingServer, core: HathoraCloudCore, changes: dict[str, Any], named: str
+    world: Emulated, changes: dict[str, Any], named: str
 ) -> None:
     """An invalid DeploymentConfigV3 value is SDKValidationError naming the field, nothing sent."""
-    result = await deployments_v3_create_deployment(core, attrs.evolve(CONFIG, **changes))
+    result = await deployments_v3_create_deployment(world.core, attrs.evolve(CONFIG, **changes))
     assert isinstance(result, Err)
     assert isinstance(result.error, SDKValidationError)
     assert named in result.error.message
     assert "x\0y" not in result.error.message
-    assert server.requests == []
+    assert world.fake.requests == []
 
 
 GOOD_CONFIGS: list[dict[str, Any]] = [
     {"container_port": 1, "rooms_per_process": 10**6},
     {"container_port": 65535, "requested_memory_mb": 0.5, "requested_cpu": 0.01},
     {"requested_gpu": 0, "experimental_requested_gpu": 3.0},
-    {"transport_type": "quic", "requested_memory_mb": 10**6},
+    {"requested_memory_mb": 10**6},
     {"env": (EnvVar(name="EMPTY", value=""), EnvVar(name="EMPTY", value="twice"))},
     {"env": [EnvVar(name="LIST", value="ok")]},
     {"additional_container_ports": (ContainerPort(transport_type="udp", port=9, name=""),)},
@@ -316,13 +251,24 @@ GOOD_CONFIGS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("changes", GOOD_CONFIGS)
 async def test_limits_the_service_does_not_state_are_not_invented(
-    server: RecordingServer, core: HathoraCloudCore, changes: dict[str, Any]
+    world: Emulated, changes: dict[str, Any]
 ) -> None:
-    """Edge values the contract allows (no maximum, fractional CPU, unknown transport) are sent."""
-    server.handler = respond(201, json=deployment_json())
-    result = await deployments_v3_create_deployment(core, attrs.evolve(CONFIG, **changes))
+    """Edge values the contract allows (no maximum, fractional CPU, repeated names) are created."""
+    result = await deployments_v3_create_deployment(world.core, attrs.evolve(CONFIG, **changes))
     assert result.ok, result
-    assert len(server.requests) == 1
+    assert list(world.fake.deployments) == [result.value.deployment_id]
+
+
+async def test_an_unknown_transport_is_left_to_the_service(world: Emulated) -> None:
+    """An unknown transport is sent (an open enum); this service answers 422 naming it."""
+    result = await deployments_v3_create_deployment(
+        world.core, attrs.evolve(CONFIG, transport_type="quic")
+    )
+    assert isinstance(result, Err)
+    assert isinstance(result.error, ApiError)
+    assert result.error.status_code == 422
+    assert "transportType" in result.error.message
+    assert len(world.sent("CreateDeployment")) == 1
 
 
 def test_settings_problems_check_only_given_fields() -> None:

@@ -191,7 +191,8 @@ async def _create(
         core, CREATE_DEPLOYMENT, path={"appId": app}, body=config, options=options
     )
     if isinstance(created, Err):
-        # The build is good and kept: retry with deployments_v3_create_deployment(build_id=...).
+        # The build is good and kept: the caller retries with deployments_v3_create_deployment
+        # (after a non-ApiError the deployment may exist: the docstring says to look first).
         created.error.build_id = build.build_id
         return created
     return Ok(Deployed(build=build, deployment=created.value))

@@ -44,7 +44,10 @@ async def deployments_v3_deploy(
 
     If creating the deployment fails, the build is kept (it succeeded) and the error's
     ``build_id`` names it: retry with ``deployments_v3_create_deployment``. The create is never
-    repeated by the default retry policy once it may have reached the server.
+    repeated by the default retry policy once it may have reached the server. A 4xx
+    ``ApiError`` means the service refused it; after anything else (a 5xx, a dropped
+    connection, a timeout, an answer that does not fit the schema) the deployment may exist
+    all the same, so look at ``deployments_v3_get_latest_deployment`` before creating it again.
 
     Args:
         core: The configured core.
