@@ -84,7 +84,7 @@ async def test_deploy_builds_then_creates_the_deployment(world: Emulated) -> Non
         None,
         "fleet-fake-0001",
     )
-    assert world.operations() == [*BUILD_THEN_DEPLOY, "CreateDeployment"]
+    assert world.operations() == ["GetDeployments", *BUILD_THEN_DEPLOY, "CreateDeployment"]
 
 
 @pytest.mark.parametrize(
@@ -317,14 +317,15 @@ async def test_deployment_refused_by_the_service_names_the_built_build(world: Em
     assert world.fake.deployments == {}
 
 
-async def test_deployment_to_an_unknown_app_names_the_built_build(world: Emulated) -> None:
-    """An app the service does not know is its 404 after the build; the Err names the build."""
+async def test_an_unknown_app_is_refused_before_building(world: Emulated) -> None:
+    """An app the service does not know is its 404 before anything is uploaded: no build."""
     result = await deployments_v3_deploy(world.core, GOOD, SETTINGS, app_id="app-gone")
     assert isinstance(result, Err)
     assert isinstance(result.error, ApiError)
     assert result.error.status_code == 404
-    assert result.error.build_id is not None
-    assert world.fake.builds[result.error.build_id].status == "succeeded"
+    assert result.error.build_id is None
+    assert world.fake.requests_for("CreateBuild") == []
+    assert world.operations() == ["GetDeployments"]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import attrs
 
 from .. import _checks
 from .._core import HathoraCloudCore
-from .._operations import CREATE_DEPLOYMENT, GET_LATEST_DEPLOYMENT
+from .._operations import CREATE_DEPLOYMENT, GET_DEPLOYMENTS, GET_LATEST_DEPLOYMENT
 from .._request import send_json
 from .._request.validate import check_body, check_input
 from ..errors import BuildFailedError, OperationError, SDKValidationError, UploadAndRunError
@@ -137,6 +137,12 @@ async def _complete(
     missing = [name for name in REQUIRED_FIELDS if getattr(given, name) is None]
     if missing:
         return Err(_missing(missing))
+    if not from_latest:
+        # A mistyped app id would otherwise cost a whole build before the deployment fails:
+        # look at the app's first page of deployments before uploading anything.
+        listed = await send_json(core, GET_DEPLOYMENTS, path={"appId": app}, options=options)
+        if isinstance(listed, Err):
+            return listed
     return given
 
 
