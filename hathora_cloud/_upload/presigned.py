@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
@@ -28,7 +27,7 @@ from .._retry import RetryPolicy
 from .._transport import Secrets, is_phantom_cancel, redact, safe_url, transport_failure
 from ..errors import UploadError
 from .plan import PartSpec
-from .source import Source
+from .reader import PartReader, Source
 
 __all__ = ("Transfer", "complete_upload", "put_part", "s3_error_fields")
 
@@ -104,13 +103,7 @@ def complete_xml(etags: Mapping[int, str]) -> str:
 async def _retrying(
     transfer: Transfer, number: int | None, what: str, once: Callable[[], Awaitable[_Outcome]]
 ) -> str | UploadError:
-    """Run ``once`` through the retry engine; check the file before every attempt."""
-
-    async def attempt(_: int) -> _Outcome:
-        changed = await transfer.source.changed()
-        if changed is not None:
-            return _Outcome(reason=changed, changed=True)
-        return await once()
+    """Run ``once`` through the retry engine (each attempt checks the file itself)."""
 
     def judge(outcome: _Outcome) -> float | bool:
         # A closed core makes every further attempt fail the same way: no retry.
@@ -125,7 +118,11 @@ async def _retrying(
             )
 
     outcome, attempts = await _retry.run(
-        transfer.policy, attempt, judge, describe=describe, interrupt=transfer.core._closed_event
+        transfer.policy,
+        lambda _: once(),
+        judge,
+        describe=describe,
+        interrupt=transfer.core._closed_event,
     )
     if outcome.value is not None:
         return outcome.value
@@ -148,29 +145,74 @@ async def _retrying(
 async def _put_once(transfer: Transfer, part: PartSpec, on_sent: Callable[[int], None]) -> _Outcome:
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(part.length)}
     logger.debug("PUT part %d to %s", part.number, safe_url(part.url))
-    with anyio.CancelScope(deadline=anyio.current_time() + transfer.idle) as idle:
-        # A fresh body per attempt: aiohttp never replays a half-consumed generator.
-        body = _slices(transfer, part, idle, on_sent) if part.length else b""
-        return await _exchange(transfer, "PUT", part.url, body, headers, _part_outcome)
+    async with transfer.source.part() as reader:
+        if isinstance(reader, str):  # the file changed or vanished: retrying cannot help
+            return _Outcome(reason=reader, changed=True)
+        with anyio.CancelScope() as scope:
+            watch = _IdleWatch(scope, transfer.idle)
+            # A fresh body per attempt: aiohttp never replays a half-consumed generator.
+            body = _slices(reader, part, watch, on_sent) if part.length else b""
+            try:
+                return await _exchange(transfer, "PUT", part.url, body, headers, _part_outcome)
+            finally:
+                watch.stop()
     return _Outcome(reason=f"no progress for {transfer.idle:g} seconds", retry=True)
 
 
 async def _slices(
-    transfer: Transfer, part: PartSpec, idle: anyio.CancelScope, on_sent: Callable[[int], None]
-) -> AsyncIterator[bytes]:
-    """Yield the part in slices of at most 1 MiB, each read from disk when it is needed."""
+    reader: PartReader, part: PartSpec, watch: _IdleWatch, on_sent: Callable[[int], None]
+) -> AsyncIterator[bytes | bytearray | memoryview]:
+    """Yield the part in slices of at most 1 MiB, each read when it is needed."""
     sent = 0
     while sent < part.length:
         size = min(SLICE_SIZE, part.length - sent)
-        data = await transfer.source.read(part.start + sent, size)
+        data = await reader.read(part.start + sent, size)
         if len(data) != size:
             raise OSError("the tarball shrank during the upload")
-        idle.deadline = anyio.current_time() + transfer.idle
+        watch.touch()
         yield data
         sent += size
         on_sent(sent)
     # Everything is written: from here the socket read timeout guards the wait for the answer.
-    idle.deadline = math.inf
+    watch.stop()
+
+
+class _IdleWatch:
+    """Cancel ``scope`` after ``idle`` seconds without progress; progress costs one float store.
+
+    Moving a cancel scope's deadline on every 1 MiB slice reschedules a timer each time; this
+    checks lazily instead: its one timer fires at the earliest possible expiry and re-arms for the
+    last progress seen.
+    """
+
+    __slots__ = ("_handle", "_idle", "_last", "_loop", "_scope")
+
+    def __init__(self, scope: anyio.CancelScope, idle: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._scope = scope
+        self._idle = idle
+        self._last = self._loop.time()
+        self._handle: asyncio.TimerHandle | None = self._loop.call_at(
+            self._last + idle, self._check
+        )
+
+    def touch(self) -> None:
+        """Note progress now."""
+        self._last = self._loop.time()
+
+    def stop(self) -> None:
+        """Stop watching (the body is sent, or the attempt is over)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _check(self) -> None:
+        due = self._last + self._idle
+        if self._loop.time() >= due:
+            self._handle = None
+            self._scope.cancel()
+        else:
+            self._handle = self._loop.call_at(due, self._check)
 
 
 async def _complete_once(transfer: Transfer, url: str, body: bytes) -> _Outcome:
@@ -183,7 +225,7 @@ async def _exchange(
     transfer: Transfer,
     method: str,
     url: str,
-    body: bytes | AsyncIterator[bytes],
+    body: bytes | AsyncIterator[bytes | bytearray | memoryview],
     headers: dict[str, str],
     judge: Callable[[RetryPolicy, aiohttp.ClientResponse, bytes], _Outcome],
 ) -> _Outcome:

@@ -1,8 +1,8 @@
 """The bytes to upload: a tarball on disk, a directory packed to a temporary one, or ``bytes``.
 
-:func:`open_source` validates the input before anything is sent and yields a :class:`Source`
-that reads byte ranges off the event loop and notices when the file changes under the upload.
-A temporary tarball is deleted on every exit path, cancellation included.
+:func:`open_source` validates the input before anything is sent and yields a
+:class:`~.reader.Source` (how the bytes are read: :mod:`.reader`). A temporary tarball is deleted
+on every exit path, cancellation included.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ..errors import SDKValidationError
 from .ignore import BadIgnorePattern
 from .packing import PackProgress, pack_directory
 from .progress import Reporter
+from .reader import Source
 
 __all__ = ("Source", "UploadSource", "open_source")
 
@@ -33,56 +34,6 @@ UploadSource = str | os.PathLike[str] | bytes
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _TARBALL_SUFFIXES = (".tgz", ".tar.gz")
-
-
-class Source:
-    """Random access to the tarball being uploaded (a file on disk, or caller-owned bytes)."""
-
-    def __init__(self, *, path: Path | None = None, data: bytes | None = None) -> None:
-        self.path = path
-        self._data = memoryview(data) if data is not None else None
-        self._stamp: tuple[int, int] | None = None
-        self.size = len(data) if data is not None else 0
-
-    async def snapshot(self) -> None:
-        """Record the file's size and mtime; later :meth:`changed` calls compare with it."""
-        if self.path is not None:
-            self._stamp = await anyio.to_thread.run_sync(_stamp, self.path)
-            self.size = self._stamp[0]
-
-    async def changed(self) -> str | None:
-        """Return why the file no longer matches the snapshot, or ``None`` when it does."""
-        if self.path is None or self._stamp is None:
-            return None
-        try:
-            now = await anyio.to_thread.run_sync(_stamp, self.path)
-        except OSError as exc:
-            return f"the tarball became unreadable during the upload: {exc.strerror or exc}"
-        if now != self._stamp:
-            return (
-                "the tarball changed during the upload (size or modification time differs); "
-                "nothing was completed, upload it again once it is final"
-            )
-        return None
-
-    async def read(self, offset: int, length: int) -> bytes:
-        """Return ``length`` bytes at ``offset`` (fewer only if the file shrank)."""
-        if self._data is not None:
-            return bytes(self._data[offset : offset + length])
-        assert self.path is not None
-        return await anyio.to_thread.run_sync(_read_range, self.path, offset, length)
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    info = os.stat(path)
-    return info.st_size, info.st_mtime_ns
-
-
-def _read_range(path: Path, offset: int, length: int) -> bytes:
-    # Opened per slice so that no handle outlives a thread call, whatever aiohttp does.
-    with path.open("rb") as handle:
-        handle.seek(offset)
-        return handle.read(length)
 
 
 @contextlib.asynccontextmanager

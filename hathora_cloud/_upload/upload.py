@@ -28,6 +28,7 @@ from ..errors import (
     RequestAbortedError,
     SDKValidationError,
     UploadBuildError,
+    UploadError,
 )
 from ..models import CreatedBuildV3WithMultipartUrls, CreateMultipartBuildParams
 from ..result import Err, Ok, Result
@@ -187,6 +188,10 @@ async def _transfer(
     etags = await send_parts(transfer, parts, concurrency, reporter)
     if not isinstance(etags, dict):
         return _aborted(core) or etags
+    changed = await source.changed()  # each part checked its own reads; now the whole file
+    if changed is not None:
+        message = f"build {build.build_id}: {changed}"
+        return UploadError(message, part_number=None, attempts=0, build_id=build.build_id)
     failure = await complete_upload(transfer, build.complete_upload_post_request_url, etags)
     if failure is not None:
         return _aborted(core) or failure
