@@ -27,7 +27,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from .models import BuildStatus, TransportType
 
-__all__ = ("explain", "structure", "unstructure")
+__all__ = ("explain", "structure", "unstructure", "wire_name")
 
 T = TypeVar("T")
 
@@ -193,15 +193,11 @@ def _configure(converter: cattrs.Converter) -> cattrs.Converter:
     )
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
-        renames: dict[str, Any] = {
-            a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)
-        }
+        renames: dict[str, Any] = {a.name: override(rename=wire_name(a)) for a in attrs.fields(cls)}
         return make_dict_structure_fn(cls, converter, **renames)
 
     def unstructure_factory(cls: type[Any]) -> Callable[[Any], Any]:
-        renames: dict[str, Any] = {
-            a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)
-        }
+        renames: dict[str, Any] = {a.name: override(rename=wire_name(a)) for a in attrs.fields(cls)}
         return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **renames)
 
     def sequence_factory(kind: Any) -> Callable[[Any, Any], Any]:
@@ -275,7 +271,7 @@ def _compile(cls: type[Any]) -> Callable[[Any, Any], Any]:
         lines.append("    o = _new(_cls)")
     for index, field in enumerate(fields):
         names[f"_h{index}"], names[f"_t{index}"] = _hook_for(field.type), field.type
-        key = _wire_name(field)
+        key = wire_name(field)
         value = _INLINE.get(field.type, "_h{i}(d[{k}], _t{i})").format(i=index, k=repr(key))
         if field.default is not attrs.NOTHING:
             names[f"_d{index}"] = field.default
@@ -370,7 +366,7 @@ _RENAMED: dict[str, str] = {}
 """Attribute names whose wire name is not their camelCase (``requested_cpu``: ``requestedCPU``)."""
 
 
-def _wire_name(attribute: attrs.Attribute[Any]) -> str:
+def wire_name(attribute: attrs.Attribute[Any]) -> str:
     """The JSON key of a model attribute: its ``wire`` metadata, else its camelCase name."""
     wire: str | None = attribute.metadata.get("wire")
     if wire is None:

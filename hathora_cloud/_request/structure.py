@@ -11,9 +11,10 @@ from .._operations import Operation
 from .._transport import NO_SECRETS, Secrets, redact
 from ..errors import OperationError, ResponseValidationError
 from ..result import CallMeta, Err, Ok, Result
+from . import cooperative
 from .classify import Reply, parse_json
 
-__all__ = ("invalid", "structure_reply")
+__all__ = ("invalid", "structure_large_reply", "structure_reply")
 
 T = TypeVar("T")
 
@@ -46,13 +47,45 @@ def _structure_body(
     try:
         data = parse_json(reply.body)
     except ValueError as exc:
-        detail = f"the body is not valid JSON ({_short(exc)})"
-        return Err(invalid(reply, detail, None, secrets()), meta=meta)
+        return _not_json(reply, meta, secrets, exc)
     try:
         return Ok(_converter.structure(data, op.response_type), meta=meta)
     except Exception as exc:  # any mismatch, however deep: the body does not fit the schema
-        detail = _explain(data, op.response_type, exc)
-        return Err(invalid(reply, detail, data, secrets()), meta=meta)
+        return _not_fitting(op, reply, meta, secrets, data, exc)
+
+
+async def structure_large_reply(
+    op: Operation[T], reply: Reply, meta: CallMeta, secrets: Callable[[], Secrets]
+) -> Result[T, OperationError]:
+    """:func:`structure_reply` for a large body, in slices that yield to the loop."""
+    assert op.response_type is not None
+    try:
+        data = await cooperative.parse(reply.body)
+    except ValueError as exc:
+        return _not_json(reply, meta, secrets, exc)
+    try:
+        return Ok(await cooperative.structure(data, op.response_type), meta=meta)
+    except Exception as exc:  # any mismatch, however deep: the body does not fit the schema
+        return _not_fitting(op, reply, meta, secrets, data, exc)
+
+
+def _not_json(
+    reply: Reply, meta: CallMeta, secrets: Callable[[], Secrets], exc: ValueError
+) -> Err[OperationError]:
+    detail = f"the body is not valid JSON ({_short(exc)})"
+    return Err(invalid(reply, detail, None, secrets()), meta=meta)
+
+
+def _not_fitting(
+    op: Operation[Any],
+    reply: Reply,
+    meta: CallMeta,
+    secrets: Callable[[], Secrets],
+    data: object,
+    exc: Exception,
+) -> Err[OperationError]:
+    detail = _explain(data, op.response_type, exc)  # type: ignore[arg-type]
+    return Err(invalid(reply, detail, data, secrets()), meta=meta)
 
 
 def _explain(data: object, cls: type[Any], exc: Exception) -> str:
