@@ -1,0 +1,176 @@
+"""What the run prints: the machine, the method, the measurements and the targets."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import subprocess
+from collections.abc import Callable
+
+from . import _node
+from ._checks import Verdict
+from ._harness import ROOT, Config, Outcome, median
+
+METHOD = """\
+Method. A local aiohttp.web server in its own process serves pre-serialized bodies on 127.0.0.1.
+Each contender runs in a process of its own: the SDK and raw aiohttp (what a careful user writes
+by hand: one session, json.loads into dicts) each in one long-lived worker that keeps its session
+(allocator warmed, each round warmed up before it is timed); uploads and directory packing in a
+fresh Python process per round (peak RSS from VmHWM, reset just before); the TS SDK in a fresh Node
+process per round. A round runs every contender once, in rotated order; {rounds} rounds
+({pack_rounds} for the SDK-only packing scenario). A ratio is computed inside each round (SDK vs
+the baseline of that same round) and the table shows the median of those per-round ratios and
+their min-max spread. CPU is process_time() (user + system, every thread of the contender's
+process) over the timed part. Loop stall: the longest lateness of a 1 ms loop.call_at tick chain
+on the contender's loop while the operation ran (the longest stretch a timer-driven task on that
+loop waited; an idle loop reads up to ~1 ms from epoll's rounding; OS preemption on this shared
+machine counts too, so compare with raw aiohttp's column); the target is {stall:g} ms, one 60 Hz
+frame. Row 8 (SDK overhead) drives get_build through an aiohttp session whose connector is an
+in-memory stub answering with the server's exact reply: no syscalls, no server competing for the
+CPU, so SDK CPU minus raw aiohttp CPU in the same round is the SDK's own cost per call, to within
+a few per cent. Rows 1-2 show the same difference measured live against the server (noisier:
+socket syscalls dominate) as a cross-check. MiB = 2^20 bytes."""
+
+
+def _git() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+    except OSError:
+        return "unknown"
+    return f"{head}{' (uncommitted changes)' if dirty else ''}" if head else "unknown"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine(cfg: Config) -> str:
+    """Return the lines describing the machine and the software measured."""
+    import aiohttp
+
+    from hathora_cloud import __version__
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    ts = _node.versions() if cfg.ts else "TS SDK not run (--no-ts)"
+    return (
+        f"Machine: {_cpu_model()}, {os.cpu_count()} cores ({usable} usable), "
+        f"{platform.system()} {platform.release()}; load average {load} at start\n"
+        f"Software: Python {platform.python_version()}, aiohttp {aiohttp.__version__}, "
+        f"hathora-cloud {__version__} (git {_git()}); {ts}"
+    )
+
+
+def _fmt(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+
+Extra = Callable[[Outcome, str], str]
+
+
+def _m(outcome: Outcome, who: str, metric: str) -> float:
+    return median(outcome.values(who, metric))
+
+
+def _latency(o: Outcome, who: str) -> str:
+    return f"p50 {_fmt(_m(o, who, 'p50_ms'))} / p99 {_fmt(_m(o, who, 'p99_ms'))} ms"
+
+
+def _rss(o: Outcome, who: str) -> str:
+    return f"peak RSS +{_fmt(_m(o, who, 'rss_growth_mib'))} MiB"
+
+
+def _packing(o: Outcome, who: str) -> str:
+    return (
+        f"packing {_fmt(_m(o, who, 'packing_s'))} s (stall {_fmt(_m(o, who, 'packing_stall_ms'))}"
+        f" ms), tar.gz {_fmt(_m(o, who, 'tar_mib'))} MiB, " + _rss(o, who)
+    )
+
+
+# Per scenario: the rate metric and its unit, the CPU metric and its unit, the extra column.
+_COLUMNS: dict[str, tuple[str, str, str, str, Extra | None]] = {
+    "1": ("calls_per_s", "calls/s", "cpu_us_per_call", "µs/call", _latency),
+    "2": ("calls_per_s", "calls/s", "cpu_us_per_call", "µs/call", None),
+    "3": ("ms_per_call", "ms/call", "cpu_ms_per_call", "ms/call", None),
+    "4": ("mib_per_s", "MiB/s", "cpu_s_per_gib", "s/GiB", None),
+    "5": ("mib_per_s", "MiB/s", "cpu_s_per_gib", "s/GiB", _rss),
+    "6": ("ms", "ms", "", "", None),
+    "7": ("seconds", "s", "cpu_s", "s", _packing),
+    "8": ("", "", "stub_cpu_us_per_call", "µs/call", None),
+}
+
+
+def _contenders(outcome: Outcome) -> list[str]:
+    seen: list[str] = []
+    for samples in outcome.rounds:
+        seen += [name for name in samples if name not in seen]
+    return seen
+
+
+def _measurement_rows(outcome: Outcome) -> list[list[str]]:
+    rate, rate_unit, cpu, cpu_unit, extra = _COLUMNS[outcome.key]
+    rows = []
+    for i, who in enumerate(_contenders(outcome)):
+        stalls = outcome.values(who, "stall_ms")
+        rows.append([
+            f"{outcome.key} {outcome.title}" if i == 0 else "",
+            who if outcome.key != "6" else ("SDK's own" if i == 0 else "dependencies"),
+            f"{_fmt(_m(outcome, who, rate))} {rate_unit}" if rate else "",
+            f"{_fmt(_m(outcome, who, cpu))} {cpu_unit}" if cpu else "",
+            f"{_fmt(median(stalls))} (worst {_fmt(max(stalls))})" if stalls else "",
+            extra(outcome, who) if extra else "",
+        ])  # fmt: skip
+    return rows
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def measurements(outcomes: list[Outcome], rounds: int) -> str:
+    """The medians over rounds of every contender's throughput, CPU and loop stall."""
+    head = ["scenario", "contender", "throughput", "CPU", "loop stall ms", "other"]
+    rows = [row for outcome in outcomes for row in _measurement_rows(outcome)]
+    return f"Measurements (medians over {rounds} rounds)\n" + _table(head, rows)
+
+
+def targets(rows: list[Verdict]) -> str:
+    """One line per check: median of per-round values, their spread, the target, the result."""
+    head = ["row", "check", "median", "spread (min-max)", "target", "result"]
+    table = []
+    for v in rows:
+        spread = f"{_fmt(min(v.values))}-{_fmt(max(v.values))}" if len(v.values) > 1 else ""
+        value = f"{_fmt(v.value)}{'' if v.unit == 'x' else ' '}{v.unit}"
+        target = v.target.text if v.target else ""
+        table.append([v.key, v.label, value, spread, target, v.result])
+    return "Targets (per-round values: median, spread)\n" + _table(head, table)
+
+
+def notes(outcomes: list[Outcome], ts_error: str | None) -> str:
+    """Everything that did not go to plan, one line each."""
+    lines = [f"  {o.key}: {n}" for o in outcomes for n in dict.fromkeys(o.notes)]
+    if ts_error:
+        lines.append(f"  TS SDK columns unavailable: {ts_error}")
+    return "Notes\n" + "\n".join(lines) if lines else ""
