@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a fast smoke run")
     parser.add_argument("--only", metavar="LIST", help="scenarios to run, e.g. 1,3 or page,upload")
-    parser.add_argument("--rounds", type=int, help="rounds per scenario (default 9; quick 3)")
+    parser.add_argument("--rounds", type=int, help="rounds per scenario (default 9; quick 2)")
     parser.add_argument("--upload-mib", type=int, help="upload size (default 256; 1024 = 1 GiB)")
     parser.add_argument("--no-ts", action="store_true", help="leave out the TypeScript SDK")
     parser.add_argument("--json", metavar="PATH", help="also write every sample to PATH")
@@ -52,10 +52,11 @@ def _run(cfg: Config, selected: list[str]) -> tuple[list[Outcome], str | None]:
     outcomes: list[Outcome] = []
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hathora-bench-")))
-        url = ""
-        if set(selected) & NEEDS_SERVER:
-            url = stack.enter_context(serve(cfg.log_mib))
+        server = stack.enter_context(serve(cfg.log_mib)) if set(selected) & NEEDS_SERVER else None
+        url = server.url if server else ""
         pool = stack.enter_context(workers(url)) if set(selected) & NEEDS_WORKERS else {}
+        if server:
+            server.wait_ready()
         ctx = Context(cfg, url, pool, ts_error, tmp)
         for key in selected:
             name = SCENARIOS[key][0] if key in SCENARIOS else "import"
@@ -100,13 +101,10 @@ def main() -> None:
     outcomes, ts_error = _run(cfg, selected)
     rows = _checks.verdicts(outcomes)
     print()
-    print(
-        _report.METHOD.format(
-            rounds=cfg.rounds, pack_rounds=cfg.pack_rounds, stall=_checks.STALL_MS
-        )
-    )
+    print(_report.rounds(cfg))
+    print(_report.METHOD.format(stall=_checks.STALL_MS))
     print()
-    print(_report.measurements(outcomes, cfg.rounds))
+    print(_report.measurements(outcomes))
     print()
     print(_report.targets(rows))
     extra = _report.notes(outcomes, ts_error)

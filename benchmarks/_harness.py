@@ -9,7 +9,6 @@ parent only schedules: while a contender is measured, the parent and the other c
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -49,7 +48,7 @@ class Config:
     def make(cls, quick: bool, **overrides: Any) -> Config:
         """Return the full or the quick configuration with ``overrides`` (``None`` ignored)."""
         if quick:
-            base = cls(True, 3, 300, 1000, 2, 8, 32, 0.05, 1, 3000, 3)
+            base = cls(True, 2, 300, 1000, 2, 8, 32, 0.05, 1, 4000, 3)
         else:
             base = cls(False, 9, 2000, 5000, 5, 50, 256, 1.0, 3, 10_000, 9)
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
@@ -184,23 +183,41 @@ def run_child(argv: list[str], timeout: float = 600) -> Sample:
     return result
 
 
+@dataclass
+class Server:
+    """The benchmark server process and its base URL."""
+
+    url: str
+    process: subprocess.Popen[str]
+
+    def wait_ready(self) -> None:
+        """Block until the server answers requests (its bodies are built)."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if line.strip() != "READY":
+            raise ChildError(f"benchmark server failed to start: {line!r}")
+
+
 @contextmanager
-def serve(log_mib: int) -> Iterator[str]:
-    """Start ``benchmarks._server`` in its own process; yield its base URL; stop it on exit."""
+def serve(log_mib: int) -> Iterator[Server]:
+    """Start ``benchmarks._server`` in its own process; stop it on exit.
+
+    The server listens at once and builds its bodies while the caller starts the workers; call
+    :meth:`Server.wait_ready` before the first measurement.
+    """
     process = subprocess.Popen(
         [sys.executable, "-m", "benchmarks._server", "--log-mb", str(log_mib)],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
     )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
         if not line.startswith("PORT "):
             raise ChildError(f"benchmark server failed to start: {line!r}")
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
+        yield Server(f"http://127.0.0.1:{int(line.split()[1])}", process)
     finally:
         if process.stdin is not None:
             process.stdin.close()

@@ -14,23 +14,26 @@ from ._harness import ROOT, Config, Outcome, median
 
 METHOD = """\
 Method. A local aiohttp.web server in its own process serves pre-serialized bodies on 127.0.0.1.
-Each contender runs in a process of its own: the SDK and raw aiohttp (what a careful user writes
+Every contender runs in a process of its own: the SDK and raw aiohttp (what a careful user writes
 by hand: one session, json.loads into dicts) each in one long-lived worker that keeps its session
-(allocator warmed, each round warmed up before it is timed); uploads and directory packing in a
-fresh Python process per round (peak RSS from VmHWM, reset just before); the TS SDK in a fresh Node
-process per round. A round runs every contender once, in rotated order; {rounds} rounds
-({pack_rounds} for the SDK-only packing scenario). A ratio is computed inside each round (SDK vs
-the baseline of that same round) and the table shows the median of those per-round ratios and
-their min-max spread. CPU is process_time() (user + system, every thread of the contender's
-process) over the timed part. Loop stall: the longest lateness of a 1 ms loop.call_at tick chain
-on the contender's loop while the operation ran (the longest stretch a timer-driven task on that
-loop waited; an idle loop reads up to ~1 ms from epoll's rounding; OS preemption on this shared
-machine counts too, so compare with raw aiohttp's column); the target is {stall:g} ms, one 60 Hz
-frame. Row 8 (SDK overhead) drives get_build through an aiohttp session whose connector is an
-in-memory stub answering with the server's exact reply: no syscalls, no server competing for the
-CPU, so SDK CPU minus raw aiohttp CPU in the same round is the SDK's own cost per call, to within
-a few per cent. Rows 1-2 show the same difference measured live against the server (noisier:
-socket syscalls dominate) as a cross-check. MiB = 2^20 bytes."""
+(allocator warmed; every round warms up before its timed part); uploads and directory packing in a
+fresh Python process per round; the TS SDK in a fresh Node process per round. A round runs each
+contender once, in rotated order. Every ratio is computed inside one round (SDK vs the baseline
+of that same round, seconds apart); the targets table shows the median of the per-round values
+and their min-max.
+CPU: process_time() over the timed part (user + system, every thread of the contender's process).
+Loop stall: a chain of 1 ms loop.call_at ticks runs on the contender's loop during the timed part;
+the stall is the longest lateness of a tick (how long any timer-driven task on that loop waited:
+callbacks, GIL waits, and OS preemption on this shared machine, so compare with raw aiohttp's
+column; an idle loop reads up to ~1 ms from epoll's rounding). Node uses the same 1 ms tick chain.
+Target: {stall:g} ms, one 60 Hz frame. Peak RSS growth: VmHWM reset just before the operation.
+SDK overhead (row 8): get_build through aiohttp sessions whose connector answers in memory with
+the server's exact reply, so aiohttp and the SDK run unmodified with no syscalls and no server
+competing for the CPU; the SDK and raw aiohttp alternate in blocks inside one process (same
+conditions), and a round's value is the median over adjacent block pairs of SDK CPU/call minus
+raw CPU/call. Rows 1-2 show the same difference measured live against the server, a noisier
+cross-check (socket syscalls dominate the cost of a call). MiB = 2^20 bytes.\
+"""
 
 
 def _git() -> str:
@@ -56,6 +59,14 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def rounds(cfg: Config) -> str:
+    """Return the line saying how many rounds each scenario ran."""
+    return (
+        f"Rounds: {cfg.rounds} per scenario ({cfg.pack_rounds} for the SDK-only packing scenario, "
+        f"{cfg.import_runs} runs of the cold import){'; --quick' if cfg.quick else ''}"
+    )
 
 
 def machine(cfg: Config) -> str:
@@ -149,11 +160,11 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def measurements(outcomes: list[Outcome], rounds: int) -> str:
+def measurements(outcomes: list[Outcome]) -> str:
     """The medians over rounds of every contender's throughput, CPU and loop stall."""
     head = ["scenario", "contender", "throughput", "CPU", "loop stall ms", "other"]
     rows = [row for outcome in outcomes for row in _measurement_rows(outcome)]
-    return f"Measurements (medians over {rounds} rounds)\n" + _table(head, rows)
+    return "Measurements (medians over the rounds)\n" + _table(head, rows)
 
 
 def targets(rows: list[Verdict]) -> str:

@@ -1,7 +1,8 @@
 """The benchmark target: an ``aiohttp.web`` server serving pre-serialized bodies on 127.0.0.1.
 
-Run as ``python -m benchmarks._server --log-mb N``; it prints ``PORT <n>`` once listening and
-serves until stdin closes. It runs in its own process so its CPU time never competes with the
+Run as ``python -m benchmarks._server --log-mb N``; it prints ``PORT <n>`` as soon as its socket
+listens, ``READY`` once it serves (building the bodies takes a moment), and serves until stdin
+closes. It runs in its own process so its CPU time never competes with the
 client's event loop.
 """
 
@@ -83,11 +84,13 @@ def _app(state: _State) -> web.Application:
 async def _serve(log_size: int) -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen(128)  # from here on the kernel queues connections: the parent may go on
     port = sock.getsockname()[1]
+    print(f"PORT {port}", flush=True)
     runner = web.AppRunner(_app(_State(log_size, port)), access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
-    print(f"PORT {port}", flush=True)
+    print("READY", flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.read)  # serve until the parent closes our stdin
     await runner.cleanup()
