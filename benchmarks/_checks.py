@@ -109,7 +109,9 @@ def _page(outcome: Outcome) -> list[Verdict]:
     key = outcome.key
     return [
         Verdict(key, "SDK/raw time", ratio(outcome, SDK, RAW, "ms_per_call"), "x", at_most(1.6)),
-        Verdict(key, "TS/SDK time", ratio(outcome, TS, SDK, "ms_per_call"), "x", at_least(3)),
+        Verdict(
+            key, "TS time / SDK time", ratio(outcome, TS, SDK, "ms_per_call"), "x", at_least(3)
+        ),
         stall(outcome),
     ]
 

@@ -48,7 +48,7 @@ class Config:
     def make(cls, quick: bool, **overrides: Any) -> Config:
         """Return the full or the quick configuration with ``overrides`` (``None`` ignored)."""
         if quick:
-            base = cls(True, 2, 300, 1000, 2, 8, 32, 0.05, 1, 4000, 3)
+            base = cls(True, 2, 300, 600, 1, 8, 32, 0.05, 1, 4000, 3)
         else:
             base = cls(False, 9, 2000, 5000, 5, 50, 256, 1.0, 3, 10_000, 9)
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})

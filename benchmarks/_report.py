@@ -173,7 +173,9 @@ def targets(rows: list[Verdict]) -> str:
     table = []
     for v in rows:
         spread = f"{_fmt(min(v.values))}-{_fmt(max(v.values))}" if len(v.values) > 1 else ""
-        value = f"{_fmt(v.value)}{'' if v.unit == 'x' else ' '}{v.unit}"
+        value = (
+            "-" if math.isnan(v.value) else f"{_fmt(v.value)}{'' if v.unit == 'x' else ' '}{v.unit}"
+        )
         target = v.target.text if v.target else ""
         table.append([v.key, v.label, value, spread, target, v.result])
     return "Targets (per-round values: median, spread)\n" + _table(head, table)

@@ -27,22 +27,8 @@ class _State:
         self.port = port
 
 
-def _app(state: _State) -> web.Application:
-    async def get_build(_: web.Request) -> web.Response:
-        return web.Response(body=state.build, content_type="application/json")
-
-    async def get_builds(_: web.Request) -> web.Response:
-        return web.Response(body=state.page, content_type="application/json")
-
-    async def run_build(request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        view = memoryview(state.log)
-        for start in range(0, len(view), 256 << 10):
-            await response.write(view[start : start + (256 << 10)])
-        await response.write_eof()
-        return response
+def _upload_routes(state: _State) -> list[web.RouteDef]:
+    """Create a build and take its parts like S3: what the upload scenarios talk to."""
 
     async def create_build(request: web.Request) -> web.Response:
         size = int((await request.json())["buildSizeInBytes"])
@@ -71,13 +57,37 @@ def _app(state: _State) -> web.Application:
             content_type="application/xml",
         )
 
+    return [
+        web.post("/builds/v3/builds", create_build),
+        web.put("/s3/{build_id}/{part}", put_part),
+        web.post("/s3/{build_id}/complete", complete),
+    ]
+
+
+def _app(state: _State) -> web.Application:
+    async def get_build(_: web.Request) -> web.Response:
+        return web.Response(body=state.build, content_type="application/json")
+
+    async def get_builds(_: web.Request) -> web.Response:
+        return web.Response(body=state.page, content_type="application/json")
+
+    async def run_build(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        view = memoryview(state.log)
+        for start in range(0, len(view), 256 << 10):
+            await response.write(view[start : start + (256 << 10)])
+        await response.write_eof()
+        return response
+
     app = web.Application(client_max_size=PART_SIZE * 2)
-    app.router.add_get("/builds/v3/builds/{build_id}", get_build)
-    app.router.add_get("/builds/v3/builds", get_builds)
-    app.router.add_post("/builds/v3/builds/{build_id}/run", run_build)
-    app.router.add_post("/builds/v3/builds", create_build)
-    app.router.add_put("/s3/{build_id}/{part}", put_part)
-    app.router.add_post("/s3/{build_id}/complete", complete)
+    app.add_routes([
+        web.get("/builds/v3/builds/{build_id}", get_build),
+        web.get("/builds/v3/builds", get_builds),
+        web.post("/builds/v3/builds/{build_id}/run", run_build),
+        *_upload_routes(state),
+    ])  # fmt: skip
     return app
 
 
