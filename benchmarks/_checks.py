@@ -163,7 +163,11 @@ def _pack(outcome: Outcome) -> list[Verdict]:
 
 def _cpu(outcome: Outcome) -> list[Verdict]:
     overhead = outcome.values(SDK, "overhead_us")
-    return [Verdict(outcome.key, "SDK overhead per get_build", overhead, "µs", at_most(8, "µs"))]
+    relative = ratio(outcome, SDK, RAW, "stub_cpu_us_per_call")
+    return [
+        Verdict(outcome.key, "SDK overhead per get_build", overhead, "µs", at_most(8, "µs")),
+        Verdict(outcome.key, "SDK/raw CPU per get_build, stubbed", relative, "x"),
+    ]
 
 
 def _imports(outcome: Outcome) -> list[Verdict]:

@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -75,22 +75,34 @@ def median(samples: Sequence[float]) -> float:
     return statistics.median(samples) if samples else float("nan")
 
 
-def rotations(names: Sequence[str], rounds: int) -> Iterator[list[str]]:
-    """Yield the contenders' order for each round, rotated so nobody always goes first."""
+def schedule(core: Sequence[str], extras: Sequence[str], rounds: int) -> Iterator[list[str]]:
+    """Yield each round's order: the ``core`` contenders always adjacent, their order reversed
+    every other round, and the ``extras`` (rotated) after them in even rounds, before in odd ones.
+
+    The ratios that carry targets compare core contenders (the SDK and raw aiohttp), so they run
+    back to back in every round: a burst of load from elsewhere then falls on both alike.
+    """
     for r in range(rounds):
-        k = r % len(names)
-        yield [*names[k:], *names[:k]]
+        k = r % len(extras) if extras else 0
+        rest = [*extras[k:], *extras[:k]]
+        yield [*core, *rest] if r % 2 == 0 else [*rest, *reversed(core)]
 
 
 def collect(
-    outcome: Outcome, contenders: Mapping[str, Callable[[int], Sample | None]], rounds: int
+    outcome: Outcome,
+    contenders: Mapping[str, Callable[[int], Sample | None]],
+    rounds: int,
+    extras: Collection[str] = (),
 ) -> Outcome:
-    """Run ``rounds`` rounds, each contender once per round in rotated order, into ``outcome``.
+    """Run ``rounds`` rounds into ``outcome``, each contender once per round (see :func:`schedule`).
 
     A contender callable receives the round number and returns its sample, or ``None`` when it
-    could not run (its cell then stays empty for that round).
+    could not run (its cell then stays empty for that round). Contenders named in ``extras``
+    (informative ones: the TS SDK, aiohttp's line iterator) run outside the adjacent core group.
     """
-    for number, order in enumerate(rotations(list(contenders), rounds)):
+    core = [name for name in contenders if name not in extras]
+    rest = [name for name in contenders if name in extras]
+    for number, order in enumerate(schedule(core, rest, rounds)):
         samples: dict[str, Sample] = {}
         for name in order:
             sample = contenders[name](number)

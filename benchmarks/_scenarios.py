@@ -62,7 +62,7 @@ def serial(ctx: Context) -> Outcome:
         RAW: _request(ctx.workers["raw"], "serial", calls=n),
     }
     _with_ts(ctx, contenders, _ts(ctx, outcome, "serial", n))
-    return collect(outcome, contenders, ctx.cfg.rounds)
+    return collect(outcome, contenders, ctx.cfg.rounds, extras=(TS,))
 
 
 def concurrent(ctx: Context) -> Outcome:
@@ -74,7 +74,7 @@ def concurrent(ctx: Context) -> Outcome:
         RAW: _request(ctx.workers["raw"], "concurrent", calls=n, in_flight=k),
     }
     _with_ts(ctx, contenders, _ts(ctx, outcome, "concurrent", n, k))
-    return collect(outcome, contenders, ctx.cfg.rounds)
+    return collect(outcome, contenders, ctx.cfg.rounds, extras=(TS,))
 
 
 def page(ctx: Context) -> Outcome:
@@ -86,7 +86,7 @@ def page(ctx: Context) -> Outcome:
         RAW: _request(ctx.workers["raw"], "page", calls=n),
     }
     _with_ts(ctx, contenders, _ts(ctx, outcome, "page", n))
-    return collect(outcome, contenders, ctx.cfg.rounds)
+    return collect(outcome, contenders, ctx.cfg.rounds, extras=(TS,))
 
 
 def logs(ctx: Context) -> Outcome:
@@ -98,14 +98,15 @@ def logs(ctx: Context) -> Outcome:
         # The first round starts with one untimed pass, like any warm service.
         return lambda r: ctx.workers[worker].request(op, size_mib=size, warm=r == 0)
 
+    # Raw aiohttp's splitter sits between the two SDK readers: both ratios are of neighbours.
     contenders = {
         SDK: log("sdk", "log_lines"),
-        SDK_BATCHES: log("sdk", "log_batches"),
         RAW: log("raw", "log_split"),
+        SDK_BATCHES: log("sdk", "log_batches"),
         LINES: log("raw", "log_aiohttp"),
     }
     _with_ts(ctx, contenders, _ts(ctx, outcome, "logs", 1))
-    return collect(outcome, contenders, ctx.cfg.rounds)
+    return collect(outcome, contenders, ctx.cfg.rounds, extras=(LINES, TS))
 
 
 def upload(ctx: Context) -> Outcome:
