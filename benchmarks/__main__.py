@@ -102,7 +102,7 @@ def main() -> None:
     rows = _checks.verdicts(outcomes)
     print()
     print(_report.rounds(cfg))
-    print(_report.METHOD.format(stall=_checks.STALL_MS))
+    print(_report.method(cfg, _checks.STALL_MS))
     print()
     print(_report.measurements(outcomes))
     print()

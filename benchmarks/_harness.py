@@ -25,6 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 Sample = dict[str, float]
 """One contender's measurements in one round: metric name -> value."""
 
+Part = dict[str, Any]
+"""What a contender returns for one block of a round (merged into a :data:`Sample`)."""
+
+Contender = Callable[[int, int], "Part | None"]
+"""Runs one block: called with the round and block numbers; ``None`` when it could not run."""
+
 
 @dataclass(frozen=True)
 class Config:
@@ -41,6 +47,8 @@ class Config:
     pack_rounds: int
     micro_calls: int
     import_runs: int
+    blocks: int
+    """Blocks per round for get_build (half for 64 in flight, a quarter for log reads)."""
     in_flight: int = 64
     ts: bool = True
 
@@ -48,9 +56,9 @@ class Config:
     def make(cls, quick: bool, **overrides: Any) -> Config:
         """Return the full or the quick configuration with ``overrides`` (``None`` ignored)."""
         if quick:
-            base = cls(True, 2, 300, 600, 1, 8, 32, 0.05, 1, 4000, 3)
+            base = cls(True, 2, 300, 600, 1, 8, 32, 0.05, 1, 4000, 3, 2)
         else:
-            base = cls(False, 9, 2000, 5000, 5, 50, 256, 1.0, 3, 10_000, 9)
+            base = cls(False, 9, 2000, 5000, 5, 50, 256, 1.0, 3, 10_000, 9, 8)
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -75,41 +83,64 @@ def median(samples: Sequence[float]) -> float:
     return statistics.median(samples) if samples else float("nan")
 
 
-def schedule(core: Sequence[str], extras: Sequence[str], rounds: int) -> Iterator[list[str]]:
-    """Yield each round's order: the ``core`` contenders always adjacent, their order reversed
-    every other round, and the ``extras`` (rotated) after them in even rounds, before in odd ones.
+def only(parts: list[Part]) -> Sample:
+    """The merge for contenders measured in one block per round: that block's sample."""
+    (part,) = parts
+    return {key: float(value) for key, value in part.items()}
 
-    The ratios that carry targets compare core contenders (the SDK and raw aiohttp), so they run
-    back to back in every round: a burst of load from elsewhere then falls on both alike.
-    """
-    for r in range(rounds):
-        k = r % len(extras) if extras else 0
-        rest = [*extras[k:], *extras[:k]]
-        yield [*core, *rest] if r % 2 == 0 else [*rest, *reversed(core)]
+
+def _rotated(names: Sequence[str], by: int) -> list[str]:
+    k = by % len(names) if names else 0
+    return [*names[k:], *names[:k]]
 
 
 def collect(
     outcome: Outcome,
-    contenders: Mapping[str, Callable[[int], Sample | None]],
+    contenders: Mapping[str, Contender],
     rounds: int,
+    *,
     extras: Collection[str] = (),
+    blocks: int = 1,
+    merge: Callable[[list[Part]], Sample] = only,
 ) -> Outcome:
-    """Run ``rounds`` rounds into ``outcome``, each contender once per round (see :func:`schedule`).
+    """Run ``rounds`` rounds into ``outcome``.
 
-    A contender callable receives the round number and returns its sample, or ``None`` when it
-    could not run (its cell then stays empty for that round). Contenders named in ``extras``
-    (informative ones: the TS SDK, aiohttp's line iterator) run outside the adjacent core group.
+    The core contenders (those not in ``extras``) are the ones whose ratios carry targets: in
+    every round they run back to back, interleaved in ``blocks`` blocks whose order alternates
+    (A B, B A, A B, ...), so a burst of load from elsewhere falls on all of them alike; ``merge``
+    turns a contender's blocks into the round's sample. The ``extras`` (informative contenders:
+    the TS SDK, aiohttp's line iterator) run once per round, rotated, after the core group in even
+    rounds and before it in odd ones.
     """
     core = [name for name in contenders if name not in extras]
-    rest = [name for name in contenders if name in extras]
-    for number, order in enumerate(schedule(core, rest, rounds)):
+    others = [name for name in contenders if name in extras]
+    for number in range(rounds):
         samples: dict[str, Sample] = {}
-        for name in order:
-            sample = contenders[name](number)
-            if sample is not None:
-                samples[name] = sample
+        extra = _rotated(others, number)
+        if number % 2:
+            samples |= _run_extras(contenders, extra, number)
+        parts: dict[str, list[Part]] = {name: [] for name in core}
+        for block in range(blocks):
+            for name in core if (number + block) % 2 == 0 else core[::-1]:
+                part = contenders[name](number, block)
+                if part is not None:
+                    parts[name].append(part)
+        samples |= {name: merge(got) for name, got in parts.items() if got}
+        if number % 2 == 0:
+            samples |= _run_extras(contenders, extra, number)
         outcome.rounds.append(samples)
     return outcome
+
+
+def _run_extras(
+    contenders: Mapping[str, Contender], names: list[str], number: int
+) -> dict[str, Sample]:
+    samples = {}
+    for name in names:
+        part = contenders[name](number, 0)
+        if part is not None:
+            samples[name] = only([part])
+    return samples
 
 
 class ChildError(RuntimeError):
@@ -136,7 +167,7 @@ class Worker:
         """Block until the worker has set up its session (and warmed its allocator)."""
         self._read()
 
-    def request(self, op: str, **args: Any) -> Sample:
+    def request(self, op: str, **args: Any) -> Part:
         """Ask for one measurement; raise :class:`ChildError` if the worker reports a failure."""
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps({"op": op, **args}) + "\n")
@@ -144,7 +175,7 @@ class Worker:
         reply = self._read()
         if "error" in reply:
             raise ChildError(str(reply["error"]))
-        return {k: float(v) for k, v in reply.items()}
+        return reply
 
     def _read(self) -> dict[str, Any]:
         assert self._process.stdout is not None
@@ -183,7 +214,7 @@ def workers(url: str) -> Iterator[dict[str, Worker]]:
             worker.close()
 
 
-def run_child(argv: list[str], timeout: float = 600) -> Sample:
+def run_child(argv: list[str], timeout: float = 600) -> Part:
     """Run a one-shot child process that prints one JSON object; return it."""
     done = subprocess.run(
         argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
@@ -191,7 +222,7 @@ def run_child(argv: list[str], timeout: float = 600) -> Sample:
     if done.returncode != 0:
         tail = " ".join(done.stderr.split())[-400:]
         raise ChildError(f"{' '.join(argv[1:4])} failed: {tail}")
-    result: dict[str, float] = json.loads(done.stdout)
+    result: Part = json.loads(done.stdout)
     return result
 
 

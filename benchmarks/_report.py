@@ -6,6 +6,7 @@ import math
 import os
 import platform
 import subprocess
+import textwrap
 from collections.abc import Callable
 
 from . import _node
@@ -15,18 +16,24 @@ from ._harness import ROOT, Config, Outcome, median
 METHOD = """\
 Method. A local aiohttp.web server in its own process serves pre-serialized bodies on 127.0.0.1.
 Every contender runs in a process of its own: the SDK and raw aiohttp (what a careful user writes
-by hand: one session, json.loads into dicts) each in one long-lived worker that keeps its session
-(allocator warmed; every round warms up before its timed part); uploads and directory packing in a
-fresh Python process per round; the TS SDK in a fresh Node process per round. A round runs each
-contender once, in rotated order. Every ratio is computed inside one round (SDK vs the baseline
-of that same round, seconds apart); the targets table shows the median of the per-round values
-and their min-max.
+by hand: one session, json.loads into dicts) each in a long-lived worker that keeps its session
+(allocator warmed, each round warmed up untimed); uploads and directory packing in a fresh Python
+process per round; the TS SDK in a fresh Node process per round. In every round the SDK and its
+raw aiohttp baseline run back to back, interleaved in blocks whose order alternates (A B, B A,
+...): get_build {serial} blocks of {serial_calls:,} calls, 64 in flight {concurrent} of
+{concurrent_calls:,}, the page one fetch per block, the log {logs} read(s) each; a burst of load
+from elsewhere then falls on both alike. The TS SDK and aiohttp's line iterator run once per round,
+before or after that group. Every ratio is computed inside one round (SDK vs the baseline of the
+same round) and the targets table shows the median of the per-round values and their min-max.
+
 CPU: process_time() over the timed part (user + system, every thread of the contender's process).
+
 Loop stall: a chain of 1 ms loop.call_at ticks runs on the contender's loop during the timed part;
-the stall is the longest lateness of a tick (how long any timer-driven task on that loop waited:
-callbacks, GIL waits, and OS preemption on this shared machine, so compare with raw aiohttp's
-column; an idle loop reads up to ~1 ms from epoll's rounding). Node uses the same 1 ms tick chain.
-Target: {stall:g} ms, one 60 Hz frame. Peak RSS growth: VmHWM reset just before the operation.
+the stall is the longest lateness of a tick, i.e. how long any timer-driven task on that loop
+waited (callbacks, GIL waits, and OS preemption on this shared machine: compare with raw aiohttp;
+an idle loop reads up to ~1 ms from epoll's rounding). Node uses the same 1 ms tick chain. Target
+{stall:g} ms, one 60 Hz frame. Peak RSS growth: VmHWM, reset just before the operation.
+
 SDK overhead (row 8): get_build through aiohttp sessions whose connector answers in memory with
 the server's exact reply, so aiohttp and the SDK run unmodified with no syscalls and no server
 competing for the CPU; the SDK and raw aiohttp alternate in blocks inside one process (same
@@ -34,6 +41,20 @@ conditions), and a round's value is the median over adjacent block pairs of SDK 
 raw CPU/call. Rows 1-2 show the same difference measured live against the server, a noisier
 cross-check (socket syscalls dominate the cost of a call). MiB = 2^20 bytes.\
 """
+
+
+def method(cfg: Config, stall: float) -> str:
+    """Return the methodology paragraph for this configuration."""
+    concurrent = max(1, cfg.blocks // 2)
+    text = METHOD.format(
+        serial=cfg.blocks,
+        serial_calls=cfg.serial_calls // cfg.blocks,
+        concurrent=concurrent,
+        concurrent_calls=cfg.concurrent_calls // concurrent,
+        logs=max(1, cfg.blocks // 4),
+        stall=stall,
+    )
+    return "\n".join(textwrap.fill(" ".join(p.split()), 100) for p in text.split("\n\n"))
 
 
 def _git() -> str:

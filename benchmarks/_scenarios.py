@@ -14,10 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _imports, _node, _pack, _upload
-from ._harness import ChildError, Config, Outcome, Sample, Worker, collect, run_child
+from ._harness import (
+    ChildError,
+    Config,
+    Contender,
+    Outcome,
+    Part,
+    Sample,
+    Worker,
+    collect,
+    run_child,
+)
 
 SDK, SDK_BATCHES, RAW, LINES, TS = "SDK", "SDK batches", "raw aiohttp", "aiohttp lines", "TS SDK"
-Contender = Callable[[int], Sample | None]
 
 
 @dataclass
@@ -31,10 +40,47 @@ class Context:
     tmp: Path
 
 
+def _totals(parts: list[Part]) -> tuple[float, float, float, float]:
+    count = sum(p["count"] for p in parts)
+    wall = sum(p["wall_s"] for p in parts)
+    return count, wall, sum(p["cpu_s"] for p in parts), max(p["stall_ms"] for p in parts)
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def merge_calls(parts: list[Part]) -> Sample:
+    """A round of get_build blocks: calls/s, CPU µs per call, the longest stall, p50/p99 ms."""
+    calls, wall, cpu, stall = _totals(parts)
+    sample = {"calls_per_s": calls / wall, "cpu_us_per_call": cpu / calls * 1e6, "stall_ms": stall}
+    latencies = [ms for p in parts for ms in p.get("latencies_ms", ())]
+    if latencies:
+        sample |= {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99)}
+    return sample
+
+
+def merge_page(parts: list[Part]) -> Sample:
+    """A round of page fetches: ms and CPU ms per call, the longest stall."""
+    calls, wall, cpu, stall = _totals(parts)
+    return {
+        "ms_per_call": wall * 1000 / calls,
+        "cpu_ms_per_call": cpu * 1000 / calls,
+        "stall_ms": stall,
+    }
+
+
+def merge_log(parts: list[Part]) -> Sample:
+    """A round of log reads: MiB/s, CPU seconds per GiB, the longest stall."""
+    mib, wall, cpu, stall = _totals(parts)
+    return {"mib_per_s": mib / wall, "cpu_s_per_gib": cpu / (mib / 1024), "stall_ms": stall}
+
+
 def _ts(ctx: Context, outcome: Outcome, scenario: str, calls: int, in_flight: int = 1) -> Contender:
     """The TS SDK contender; a failed Node run leaves that round's cell empty, with a note."""
 
-    def run(_: int) -> Sample | None:
+    def run(_: int, __: int) -> Part | None:
         try:
             return _node.run(scenario, ctx.url, calls, in_flight)
         except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
@@ -44,8 +90,16 @@ def _ts(ctx: Context, outcome: Outcome, scenario: str, calls: int, in_flight: in
     return run
 
 
-def _request(worker: Worker, op: str, **args: object) -> Contender:
-    return lambda _: worker.request(op, **args)
+def _blocks(worker: Worker, op: str, **args: object) -> Contender:
+    """A worker contender measured in blocks; the first block of each round warms up first."""
+    return lambda _, block: worker.request(op, warm=block == 0, **args)
+
+
+def _pair(ctx: Context, op: str, **args: object) -> dict[str, Contender]:
+    return {
+        SDK: _blocks(ctx.workers["sdk"], op, **args),
+        RAW: _blocks(ctx.workers["raw"], op, **args),
+    }
 
 
 def _with_ts(ctx: Context, contenders: dict[str, Contender], ts: Contender) -> None:
@@ -55,58 +109,59 @@ def _with_ts(ctx: Context, contenders: dict[str, Contender], ts: Contender) -> N
 
 def serial(ctx: Context) -> Outcome:
     """1: ``get_build`` one call at a time."""
-    n = ctx.cfg.serial_calls
+    n, blocks = ctx.cfg.serial_calls, ctx.cfg.blocks
     outcome = Outcome("1", f"get_build serial, {n:,} calls")
-    contenders = {
-        SDK: _request(ctx.workers["sdk"], "serial", calls=n),
-        RAW: _request(ctx.workers["raw"], "serial", calls=n),
-    }
+    contenders = _pair(ctx, "serial", calls=n // blocks)
     _with_ts(ctx, contenders, _ts(ctx, outcome, "serial", n))
-    return collect(outcome, contenders, ctx.cfg.rounds, extras=(TS,))
+    return collect(
+        outcome, contenders, ctx.cfg.rounds, extras=(TS,), blocks=blocks, merge=merge_calls
+    )
 
 
 def concurrent(ctx: Context) -> Outcome:
     """2: ``get_build`` with 64 calls in flight."""
-    n, k = ctx.cfg.concurrent_calls, ctx.cfg.in_flight
+    n, k, blocks = ctx.cfg.concurrent_calls, ctx.cfg.in_flight, max(1, ctx.cfg.blocks // 2)
     outcome = Outcome("2", f"get_build {k} in flight, {n:,} calls")
-    contenders = {
-        SDK: _request(ctx.workers["sdk"], "concurrent", calls=n, in_flight=k),
-        RAW: _request(ctx.workers["raw"], "concurrent", calls=n, in_flight=k),
-    }
+    contenders = _pair(ctx, "concurrent", calls=n // blocks, in_flight=k)
     _with_ts(ctx, contenders, _ts(ctx, outcome, "concurrent", n, k))
-    return collect(outcome, contenders, ctx.cfg.rounds, extras=(TS,))
+    return collect(
+        outcome, contenders, ctx.cfg.rounds, extras=(TS,), blocks=blocks, merge=merge_calls
+    )
 
 
 def page(ctx: Context) -> Outcome:
-    """3: ``get_builds`` returning a 10,000-build page."""
+    """3: ``get_builds`` returning a 10,000-build page, one fetch per block."""
     n = ctx.cfg.page_calls
-    outcome = Outcome("3", f"get_builds, a 10,000-build page, {n} calls")
-    contenders = {
-        SDK: _request(ctx.workers["sdk"], "page", calls=n),
-        RAW: _request(ctx.workers["raw"], "page", calls=n),
-    }
+    outcome = Outcome("3", f"get_builds, a 10,000-build page, {n} fetches")
+    contenders = _pair(ctx, "page", calls=1)
     _with_ts(ctx, contenders, _ts(ctx, outcome, "page", n))
-    return collect(outcome, contenders, ctx.cfg.rounds, extras=(TS,))
+    return collect(outcome, contenders, ctx.cfg.rounds, extras=(TS,), blocks=n, merge=merge_page)
 
 
 def logs(ctx: Context) -> Outcome:
     """4: a ``run_build`` log read as lines (and as batches, row 4b)."""
-    size = ctx.cfg.log_mib
-    outcome = Outcome("4", f"run_build log, {size} MiB as str lines")
+    size, blocks = ctx.cfg.log_mib, max(1, ctx.cfg.blocks // 4)
+    outcome = Outcome("4", f"run_build log, {size} MiB as str lines, read {blocks}x a round")
+
+    def read(worker: str, op: str, first: bool) -> Part:
+        # Only the very first read is preceded by an untimed one, like any warm service.
+        return ctx.workers[worker].request(op, size_mib=size, warm=first)
 
     def log(worker: str, op: str) -> Contender:
-        # The first round starts with one untimed pass, like any warm service.
-        return lambda r: ctx.workers[worker].request(op, size_mib=size, warm=r == 0)
+        return lambda r, b: read(worker, op, r == b == 0)
 
     # Raw aiohttp's splitter sits between the two SDK readers: both ratios are of neighbours.
+    # aiohttp's line iterator is an extra, run once per round: its one read is merged here.
     contenders = {
         SDK: log("sdk", "log_lines"),
         RAW: log("raw", "log_split"),
         SDK_BATCHES: log("sdk", "log_batches"),
-        LINES: log("raw", "log_aiohttp"),
+        LINES: lambda r, _: merge_log([read("raw", "log_aiohttp", r == 0)]),
     }
     _with_ts(ctx, contenders, _ts(ctx, outcome, "logs", 1))
-    return collect(outcome, contenders, ctx.cfg.rounds, extras=(LINES, TS))
+    return collect(
+        outcome, contenders, ctx.cfg.rounds, extras=(LINES, TS), blocks=blocks, merge=merge_log
+    )
 
 
 def upload(ctx: Context) -> Outcome:
@@ -122,7 +177,7 @@ def upload(ctx: Context) -> Outcome:
 
     def child(mode: str) -> Contender:
         argv = [sys.executable, "-m", "benchmarks._upload", mode, ctx.url, str(path)]
-        return lambda _: run_child(argv)
+        return lambda _, __: run_child(argv)
 
     try:
         return collect(outcome, {SDK: child("sdk"), RAW: child("raw")}, ctx.cfg.rounds)
@@ -136,7 +191,7 @@ def pack(ctx: Context) -> Outcome:
         size = _pack.make_tree(Path(tree), ctx.cfg.pack_scale)
         outcome = Outcome("7", f"upload_build of a {size / 1e6:.0f} MB directory (pack + upload)")
         argv = [sys.executable, "-m", "benchmarks._pack", ctx.url, tree]
-        return collect(outcome, {SDK: lambda _: run_child(argv)}, ctx.cfg.pack_rounds)
+        return collect(outcome, {SDK: lambda _, __: run_child(argv)}, ctx.cfg.pack_rounds)
 
 
 def cpu(ctx: Context) -> Outcome:

@@ -2,8 +2,8 @@
 
 The raw contender is what a careful user writes by hand: one ``aiohttp.ClientSession``, the same
 headers, ``json.loads`` of the body into dicts, a status check and nothing else. Each driver
-warms up outside the timed part, then returns one round's sample: the rate, the CPU the process
-spent per call and the longest event-loop stall (see :mod:`benchmarks._probe`).
+times one block of calls (warming up first when asked) and returns what adds up across blocks:
+calls, wall and CPU seconds, the longest event-loop stall (see :mod:`benchmarks._probe`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from ._fixtures import BUILD_ID, ORG_ID, TOKEN
-from ._probe import measured
+from ._probe import Measurement, measured
 
 if TYPE_CHECKING:
     from hathora_cloud import HathoraCloudCore
 
 Call = Callable[[], Awaitable[object]]
-Sample = dict[str, float]
+Part = dict[str, Any]
+"""One block's measurements: ``count``, ``wall_s``, ``cpu_s``, ``stall_ms`` (and latencies)."""
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
 PAGE_SIZE = 10_000
 
@@ -69,14 +70,17 @@ def raw_calls(session: aiohttp.ClientSession, url: str) -> tuple[Call, Call]:
     return get_build, get_builds
 
 
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+def _part(calls: int, m: Measurement) -> Part:
+    return {"count": calls, "wall_s": m.wall_s, "cpu_s": m.cpu_s, "stall_ms": m.stall_ms}
 
 
-async def serial(call: Call, calls: int) -> Sample:
-    """Make ``calls`` calls one after another: calls/s, CPU µs per call, p50/p99 ms, stall."""
-    for _ in range(min(200, calls)):
+async def serial(call: Call, calls: int, warm: bool) -> Part:
+    """Make ``calls`` calls one after another (after 200 untimed ones when ``warm``).
+
+    Returns a block's additive measurements plus every call's latency in ms; the parent merges
+    the blocks of a round into calls/s, CPU µs per call, p50/p99 and the longest stall.
+    """
+    for _ in range(200 if warm else 0):
         await call()
     latencies = []
     clock = time.perf_counter
@@ -84,18 +88,12 @@ async def serial(call: Call, calls: int) -> Sample:
         for _ in range(calls):
             t = clock()
             await call()
-            latencies.append(clock() - t)
-    return {
-        "calls_per_s": calls / m.wall_s,
-        "cpu_us_per_call": m.cpu_s / calls * 1e6,
-        "p50_ms": _percentile(latencies, 50) * 1000,
-        "p99_ms": _percentile(latencies, 99) * 1000,
-        "stall_ms": m.stall_ms,
-    }
+            latencies.append((clock() - t) * 1000)
+    return _part(calls, m) | {"latencies_ms": latencies}
 
 
-async def concurrent(call: Call, calls: int, in_flight: int = 64) -> Sample:
-    """Make ``calls`` calls, ``in_flight`` at a time: calls/s, CPU µs per call, stall."""
+async def concurrent(call: Call, calls: int, in_flight: int, warm: bool) -> Part:
+    """Make ``calls`` calls, ``in_flight`` at a time (after 500 untimed ones when ``warm``)."""
 
     async def run(n: int) -> None:
         remaining = n
@@ -108,24 +106,18 @@ async def concurrent(call: Call, calls: int, in_flight: int = 64) -> Sample:
 
         await asyncio.gather(*(worker() for _ in range(in_flight)))
 
-    await run(min(500, calls))
+    if warm:
+        await run(500)
     async with measured() as m:
         await run(calls)
-    return {
-        "calls_per_s": calls / m.wall_s,
-        "cpu_us_per_call": m.cpu_s / calls * 1e6,
-        "stall_ms": m.stall_ms,
-    }
+    return _part(calls, m)
 
 
-async def page(call: Call, calls: int) -> Sample:
-    """Fetch the 10,000-build page ``calls`` times after one warm-up: ms and CPU ms per call."""
-    await call()
+async def page(call: Call, calls: int, warm: bool) -> Part:
+    """Fetch the 10,000-build page ``calls`` times (after one untimed fetch when ``warm``)."""
+    if warm:
+        await call()
     async with measured() as m:
         for _ in range(calls):
             await call()
-    return {
-        "ms_per_call": m.wall_s * 1000 / calls,
-        "cpu_ms_per_call": m.cpu_s * 1000 / calls,
-        "stall_ms": m.stall_ms,
-    }
+    return _part(calls, m)

@@ -21,7 +21,7 @@ import aiohttp
 from . import _logs, _micro, _unary
 from ._fixtures import ORG_ID, TOKEN
 
-Sample = dict[str, float]
+Sample = dict[str, Any]
 Op = Callable[[dict[str, Any]], Awaitable[Sample]]
 
 
@@ -40,17 +40,17 @@ def _ops(calls: tuple[_unary.Call, _unary.Call], logs: dict[str, _logs.Consume])
     get_build, get_builds = calls
 
     async def serial(args: dict[str, Any]) -> Sample:
-        return await _unary.serial(get_build, args["calls"])
+        return await _unary.serial(get_build, args["calls"], args["warm"])
 
     async def concurrent(args: dict[str, Any]) -> Sample:
-        return await _unary.concurrent(get_build, args["calls"], args["in_flight"])
+        return await _unary.concurrent(get_build, args["calls"], args["in_flight"], args["warm"])
 
     async def page(args: dict[str, Any]) -> Sample:
-        return await _unary.page(get_builds, args["calls"])
+        return await _unary.page(get_builds, args["calls"], args["warm"])
 
     def log(consume: _logs.Consume) -> Op:
         async def run(args: dict[str, Any]) -> Sample:
-            if args.get("warm"):
+            if args["warm"]:
                 await consume()
             return await _logs.measure(consume, args["size_mib"])
 
