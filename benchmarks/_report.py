@@ -18,13 +18,14 @@ Method. A local aiohttp.web server in its own process serves pre-serialized bodi
 Every contender runs in a process of its own: the SDK and raw aiohttp (what a careful user writes
 by hand: one session, json.loads into dicts) each in a long-lived worker that keeps its session
 (allocator warmed, each round warmed up untimed); uploads and directory packing in a fresh Python
-process per round; the TS SDK in a fresh Node process per round. In every round the SDK and its
+process each time; the TS SDK in a fresh Node process per round. In every round the SDK and its
 raw aiohttp baseline run back to back, interleaved in blocks whose order alternates (A B, B A,
 ...): get_build {serial} blocks of {serial_calls:,} calls, 64 in flight {concurrent} of
-{concurrent_calls:,}, the page one fetch per block, the log {logs} read(s) each; a burst of load
-from elsewhere then falls on both alike. The TS SDK and aiohttp's line iterator run once per round,
-before or after that group. Every ratio is computed inside one round (SDK vs the baseline of the
-same round) and the targets table shows the median of the per-round values and their min-max.
+{concurrent_calls:,}, the page one fetch per block, the log {logs} read(s) each, the upload
+{logs} each; a burst of load from elsewhere then falls on both alike. The TS SDK and aiohttp's
+line iterator run once per round, before or after that group. Every ratio is computed inside one
+round (SDK vs the baseline of the same round) and the targets table shows the median of the
+per-round values and their min-max.
 
 CPU: process_time() over the timed part (user + system, every thread of the contender's process).
 

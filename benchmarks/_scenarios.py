@@ -77,6 +77,11 @@ def merge_log(parts: list[Part]) -> Sample:
     return {"mib_per_s": mib / wall, "cpu_s_per_gib": cpu / (mib / 1024), "stall_ms": stall}
 
 
+def merge_upload(parts: list[Part]) -> Sample:
+    """A round of uploads: MiB/s, CPU seconds per GiB, the longest stall, the largest RSS growth."""
+    return merge_log(parts) | {"rss_growth_mib": max(p["rss_growth_mib"] for p in parts)}
+
+
 def _ts(ctx: Context, outcome: Outcome, scenario: str, calls: int, in_flight: int = 1) -> Contender:
     """The TS SDK contender; a failed Node run leaves that round's cell empty, with a note."""
 
@@ -168,7 +173,8 @@ def upload(ctx: Context) -> Outcome:
     """5: upload a tarball from the page cache, 8 MiB parts, 4 in flight (fresh processes)."""
     mib = ctx.cfg.upload_mib
     shown = f"{mib} MiB" if mib < 1024 else f"{mib / 1024:g} GiB"
-    outcome = Outcome("5", f"upload {shown}, 8 MiB parts x 4 in flight")
+    blocks = max(1, ctx.cfg.blocks // 4)
+    outcome = Outcome("5", f"upload {shown}, 8 MiB parts x 4 in flight, {blocks}x a round")
     if not _upload.is_available():
         outcome.notes.append("builds_v3_upload_build is not in this checkout")
         return outcome
@@ -180,7 +186,8 @@ def upload(ctx: Context) -> Outcome:
         return lambda _, __: run_child(argv)
 
     try:
-        return collect(outcome, {SDK: child("sdk"), RAW: child("raw")}, ctx.cfg.rounds)
+        contenders = {SDK: child("sdk"), RAW: child("raw")}
+        return collect(outcome, contenders, ctx.cfg.rounds, blocks=blocks, merge=merge_upload)
     finally:
         path.unlink()
 
