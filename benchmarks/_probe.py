@@ -26,12 +26,13 @@ class StallMonitor:
     A chain of ``loop.call_at`` callbacks, one per millisecond: each notes how late it runs
     (``loop.time()`` now minus when it was due) and schedules the next one a millisecond later.
     That lateness is exactly what a game server's tick or any other timer-driven task on the same
-    loop would suffer: the longest stretch the loop spent in callbacks (or the process spent
-    descheduled) without coming back to its timers. A bare callback costs ~2 µs, a quarter of what
-    an ``asyncio.sleep`` task wake-up costs, so the probe barely perturbs what it measures; its
-    resolution is set by ``epoll``, which rounds its timeout up to whole milliseconds (an idle loop
-    reads up to ~1 ms late). :meth:`stop` takes a last reading, so a stall that ends the
-    operation (parsing a large body just before it returns) is not missed.
+    loop would suffer: the longest stretch the loop spent in callbacks, waiting for the GIL, or
+    descheduled, without coming back to its timers. A bare callback is cheaper than the task
+    wake-up an ``asyncio.sleep`` loop costs; a tick that wakes an otherwise idle loop still costs
+    an ``epoll`` round trip (tens of µs on this machine), which every contender pays alike per
+    second of its run. The resolution is set by ``epoll``, which rounds its timeout up to whole
+    milliseconds (an idle loop reads up to ~1 ms late). :meth:`stop` takes a last reading, so a
+    stall that ends the operation (parsing a large body just before it returns) is not missed.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
