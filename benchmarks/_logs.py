@@ -1,31 +1,36 @@
 """Scenario 4: a 50 MB ``run_build`` log consumed as ``str`` lines.
 
-Contenders: the SDK's :class:`BuildLogStream`; a raw loop over ``iter_any()`` that decodes each
-chunk incrementally and splits on ``\\n`` (it ignores ``\\r``, so it does less than the SDK); and
-aiohttp's own line iterator (``async for line in response.content``), decoding every line.
+Contenders: the SDK's :class:`~hathora_cloud.streams.BuildLogStream`, one line per ``await``
+(row 4) and one batch per ``await`` through ``iter_line_batches()`` (row 4b); raw aiohttp's best
+hand-written splitter, a loop over ``iter_any()`` that decodes each chunk incrementally and splits
+on ``\\n`` (it ignores ``\\r``, so it does less than the SDK); and aiohttp's own line iterator
+(``async for line in response.content``), decoding every line.
 """
 
 from __future__ import annotations
 
 import codecs
-import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
 
-from hathora_cloud import HathoraCloudCore, Ok
-from hathora_cloud.funcs.builds_v3_run_build import builds_v3_run_build
+from ._fixtures import BUILD_ID, ORG_ID, TOKEN
+from ._probe import measured
 
-from ._server import BUILD_ID, ORG_ID, TOKEN
+if TYPE_CHECKING:
+    from hathora_cloud import HathoraCloudCore
 
 Consume = Callable[[], Awaitable[int]]
 _HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/octet-stream"}
 
 
-def sdk_consumer(core: HathoraCloudCore) -> Consume:
-    """Read the log as lines through the SDK; return the number of characters seen."""
+def sdk_consumers(core: HathoraCloudCore) -> tuple[Consume, Consume]:
+    """Return the SDK's per-line and per-batch readers; each returns the characters seen."""
+    from hathora_cloud import Ok
+    from hathora_cloud.funcs import builds_v3_run_build
 
-    async def consume() -> int:
+    async def lines() -> int:
         result = await builds_v3_run_build(core, BUILD_ID)
         assert isinstance(result, Ok), result
         total = 0
@@ -34,13 +39,7 @@ def sdk_consumer(core: HathoraCloudCore) -> Consume:
                 total += len(line) + 1
         return total
 
-    return consume
-
-
-def sdk_batch_consumer(core: HathoraCloudCore) -> Consume:
-    """Read the log through the SDK's ``iter_line_batches()``: one ``await`` per chunk."""
-
-    async def consume() -> int:
+    async def batches() -> int:
         result = await builds_v3_run_build(core, BUILD_ID)
         assert isinstance(result, Ok), result
         total = 0
@@ -50,7 +49,7 @@ def sdk_batch_consumer(core: HathoraCloudCore) -> Consume:
                     total += len(line) + 1
         return total
 
-    return consume
+    return lines, batches
 
 
 def raw_consumers(session: aiohttp.ClientSession, url: str) -> tuple[Consume, Consume]:
@@ -80,10 +79,9 @@ def raw_consumers(session: aiohttp.ClientSession, url: str) -> tuple[Consume, Co
     return chunks, line_iterator
 
 
-async def measure(consume: Consume, size_mb: float) -> dict[str, float]:
-    """Consume the log once; return MB/s (MiB of wire bytes per second)."""
-    start = time.perf_counter()
-    chars = await consume()
-    elapsed = time.perf_counter() - start
+async def measure(consume: Consume, size_mib: float) -> dict[str, float]:
+    """Consume the log once: its MiB as ``count``, wall and CPU seconds, the longest loop stall."""
+    async with measured() as m:
+        chars = await consume()
     assert chars > 0
-    return {"mb_per_s": size_mb / elapsed}
+    return {"count": size_mib, "wall_s": m.wall_s, "cpu_s": m.cpu_s, "stall_ms": m.stall_ms}

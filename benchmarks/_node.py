@@ -32,6 +32,16 @@ def ensure_installed() -> str | None:
     return None if _SDK.exists() else "npm install did not install the SDK"
 
 
+def versions() -> str:
+    """Return "Node vX, @hathora/cloud-sdk-typescript Y" (what is installed), or why not."""
+    try:
+        done = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True)
+        sdk = json.loads(_SDK.read_text())["version"]
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+        return "Node or the TS SDK unavailable"
+    return f"Node {done.stdout.strip()}, @hathora/cloud-sdk-typescript {sdk}"
+
+
 def run(scenario: str, url: str, calls: int, concurrency: int = 1) -> dict[str, float]:
     """Run one scenario of ``bench.mjs`` in a fresh Node process and return its measurements."""
     done = subprocess.run(

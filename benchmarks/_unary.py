@@ -1,7 +1,9 @@
 """Scenarios 1-3: ``builds_v3_get_build`` one at a time and 64 in flight; a 10,000-build page.
 
 The raw contender is what a careful user writes by hand: one ``aiohttp.ClientSession``, the same
-headers, ``json.loads`` of the body into dicts, a status check and nothing else.
+headers, ``json.loads`` of the body into dicts, a status check and nothing else. Each driver
+times one block of calls (warming up first when asked) and returns what adds up across blocks:
+calls, wall and CPU seconds, the longest event-loop stall (see :mod:`benchmarks._probe`).
 """
 
 from __future__ import annotations
@@ -10,23 +12,27 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from hathora_cloud import HathoraCloudCore, Ok
-from hathora_cloud.funcs.builds_v3_get_build import builds_v3_get_build
-from hathora_cloud.funcs.builds_v3_get_builds import builds_v3_get_builds
+from ._fixtures import BUILD_ID, ORG_ID, TOKEN
+from ._probe import Measurement, measured
 
-from ._harness import percentile
-from ._server import BUILD_ID, ORG_ID, TOKEN
+if TYPE_CHECKING:
+    from hathora_cloud import HathoraCloudCore
 
 Call = Callable[[], Awaitable[object]]
-_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+Part = dict[str, Any]
+"""One block's measurements: ``count``, ``wall_s``, ``cpu_s``, ``stall_ms`` (and latencies)."""
+HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+PAGE_SIZE = 10_000
 
 
 def sdk_calls(core: HathoraCloudCore) -> tuple[Call, Call]:
-    """Return the SDK's get-build and get-builds calls."""
+    """Return the SDK's get-build and get-builds calls on ``core``."""
+    from hathora_cloud import Ok
+    from hathora_cloud.funcs import builds_v3_get_build, builds_v3_get_builds
 
     async def get_build() -> object:
         result = await builds_v3_get_build(core, BUILD_ID)
@@ -36,7 +42,7 @@ def sdk_calls(core: HathoraCloudCore) -> tuple[Call, Call]:
     async def get_builds() -> object:
         result = await builds_v3_get_builds(core)
         assert isinstance(result, Ok), result
-        assert len(result.value.builds) == 10_000
+        assert len(result.value.builds) == PAGE_SIZE
         return result.value
 
     return get_build, get_builds
@@ -48,7 +54,7 @@ def raw_calls(session: aiohttp.ClientSession, url: str) -> tuple[Call, Call]:
     page_url = f"{url}/builds/v3/builds?orgId={ORG_ID}"
 
     async def fetch(target: str) -> Any:
-        async with session.get(target, headers=_HEADERS) as response:
+        async with session.get(target, headers=HEADERS) as response:
             if response.status != 200:
                 raise RuntimeError(f"unexpected status {response.status}")
             return json.loads(await response.read())
@@ -58,33 +64,36 @@ def raw_calls(session: aiohttp.ClientSession, url: str) -> tuple[Call, Call]:
 
     async def get_builds() -> object:
         data = await fetch(page_url)
-        assert len(data["builds"]) == 10_000
+        assert len(data["builds"]) == PAGE_SIZE
         return data
 
     return get_build, get_builds
 
 
-async def serial(call: Call, calls: int) -> dict[str, float]:
-    """Make ``calls`` calls one after another; return calls/s and p50/p99 latency in ms."""
-    for _ in range(min(200, calls)):
+def _part(calls: int, m: Measurement) -> Part:
+    return {"count": calls, "wall_s": m.wall_s, "cpu_s": m.cpu_s, "stall_ms": m.stall_ms}
+
+
+async def serial(call: Call, calls: int, warm: bool) -> Part:
+    """Make ``calls`` calls one after another (after 200 untimed ones when ``warm``).
+
+    Returns a block's additive measurements plus every call's latency in ms; the parent merges
+    the blocks of a round into calls/s, CPU µs per call, p50/p99 and the longest stall.
+    """
+    for _ in range(200 if warm else 0):
         await call()
     latencies = []
     clock = time.perf_counter
-    start = clock()
-    for _ in range(calls):
-        t = clock()
-        await call()
-        latencies.append(clock() - t)
-    elapsed = clock() - start
-    return {
-        "calls_per_s": calls / elapsed,
-        "p50_ms": percentile(latencies, 50) * 1000,
-        "p99_ms": percentile(latencies, 99) * 1000,
-    }
+    async with measured() as m:
+        for _ in range(calls):
+            t = clock()
+            await call()
+            latencies.append((clock() - t) * 1000)
+    return _part(calls, m) | {"latencies_ms": latencies}
 
 
-async def concurrent(call: Call, calls: int, in_flight: int = 64) -> dict[str, float]:
-    """Make ``calls`` calls with ``in_flight`` at a time; return calls/s."""
+async def concurrent(call: Call, calls: int, in_flight: int, warm: bool) -> Part:
+    """Make ``calls`` calls, ``in_flight`` at a time (after 500 untimed ones when ``warm``)."""
 
     async def run(n: int) -> None:
         remaining = n
@@ -97,16 +106,18 @@ async def concurrent(call: Call, calls: int, in_flight: int = 64) -> dict[str, f
 
         await asyncio.gather(*(worker() for _ in range(in_flight)))
 
-    await run(min(500, calls))
-    start = time.perf_counter()
-    await run(calls)
-    return {"calls_per_s": calls / (time.perf_counter() - start)}
+    if warm:
+        await run(500)
+    async with measured() as m:
+        await run(calls)
+    return _part(calls, m)
 
 
-async def page(call: Call, calls: int) -> dict[str, float]:
-    """Fetch the 10,000-build page ``calls`` times after one warm-up; return ms per call."""
-    await call()
-    start = time.perf_counter()
-    for _ in range(calls):
+async def page(call: Call, calls: int, warm: bool) -> Part:
+    """Fetch the 10,000-build page ``calls`` times (after one untimed fetch when ``warm``)."""
+    if warm:
         await call()
-    return {"ms_per_call": (time.perf_counter() - start) * 1000 / calls}
+    async with measured() as m:
+        for _ in range(calls):
+            await call()
+    return _part(calls, m)

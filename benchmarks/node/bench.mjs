@@ -1,7 +1,9 @@
 // Drives the official TypeScript SDK (@hathora/cloud-sdk-typescript, pinned in package.json)
 // against the local benchmark server. Usage:
 //   node bench.mjs <serial|concurrent|page|logs> <serverURL> <calls> <concurrency>
-// Prints one JSON object with the measurements on stdout.
+// Prints one JSON object with the measurements on stdout: the rate, the CPU the process spent
+// (process.cpuUsage: user + system, every thread) and the longest event-loop stall, measured like
+// the Python side does: a 1 ms timer chain noting how late each timer fires.
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 
@@ -22,6 +24,34 @@ const core = new HathoraCloudCore({
   serverURL,
 });
 
+function stallMonitor() {
+  let longest = 0;
+  let due = performance.now() + 1;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - due);
+    due = now + 1;
+    timer = setTimeout(tick, 1);
+  };
+  let timer = setTimeout(tick, 1);
+  return () => {
+    longest = Math.max(longest, performance.now() - due);
+    clearTimeout(timer);
+    return longest;
+  };
+}
+
+// Run fn once, timed: wall seconds, CPU seconds, the longest loop stall in ms.
+async function measured(fn) {
+  const stop = stallMonitor();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const wall = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1e6, stall_ms: stop() };
+}
+
 function check(result) {
   if (!result.ok) throw result.error;
   return result.value;
@@ -34,16 +64,22 @@ async function getBuild() {
 async function serial() {
   for (let i = 0; i < Math.min(200, calls); i++) await getBuild();
   const latencies = new Float64Array(calls);
-  const start = performance.now();
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await getBuild();
-    latencies[i] = performance.now() - t;
-  }
-  const elapsed = (performance.now() - start) / 1000;
+  const m = await measured(async () => {
+    for (let i = 0; i < calls; i++) {
+      const t = performance.now();
+      await getBuild();
+      latencies[i] = performance.now() - t;
+    }
+  });
   latencies.sort();
   const pick = (q) => latencies[Math.min(calls - 1, Math.round((q / 100) * (calls - 1)))];
-  return { calls_per_s: calls / elapsed, p50_ms: pick(50), p99_ms: pick(99) };
+  return {
+    calls_per_s: calls / m.wall,
+    cpu_us_per_call: (m.cpu / calls) * 1e6,
+    p50_ms: pick(50),
+    p99_ms: pick(99),
+    stall_ms: m.stall_ms,
+  };
 }
 
 async function concurrent() {
@@ -58,9 +94,12 @@ async function concurrent() {
     await Promise.all(Array.from({ length: concurrency }, worker));
   };
   await run(Math.min(500, calls));
-  const start = performance.now();
-  await run(calls);
-  return { calls_per_s: calls / ((performance.now() - start) / 1000) };
+  const m = await measured(() => run(calls));
+  return {
+    calls_per_s: calls / m.wall,
+    cpu_us_per_call: (m.cpu / calls) * 1e6,
+    stall_ms: m.stall_ms,
+  };
 }
 
 async function page() {
@@ -69,9 +108,14 @@ async function page() {
     if (value.builds.length !== 10000) throw new Error("wrong page size");
   };
   await fetchPage();
-  const start = performance.now();
-  for (let i = 0; i < calls; i++) await fetchPage();
-  return { ms_per_call: (performance.now() - start) / calls };
+  const m = await measured(async () => {
+    for (let i = 0; i < calls; i++) await fetchPage();
+  });
+  return {
+    ms_per_call: (m.wall * 1000) / calls,
+    cpu_ms_per_call: (m.cpu * 1000) / calls,
+    stall_ms: m.stall_ms,
+  };
 }
 
 async function logs() {
@@ -89,9 +133,13 @@ async function logs() {
     }
     return { bytes, lines };
   };
-  const start = performance.now();
-  const { bytes } = await consume();
-  return { mb_per_s: bytes / 1048576 / ((performance.now() - start) / 1000) };
+  await consume(); // warm-up, as the Python contenders get
+  let bytes = 0;
+  const m = await measured(async () => {
+    bytes = (await consume()).bytes;
+  });
+  const mib = bytes / 1048576;
+  return { mib_per_s: mib / m.wall, cpu_s_per_gib: m.cpu / (mib / 1024), stall_ms: m.stall_ms };
 }
 
 const scenarios = { serial, concurrent, page, logs };
