@@ -59,6 +59,14 @@ CASES = {
     "422-html": (422, "not-json", ["builds", "delete", "--yes", "bld-1"]),
     "200-malformed": (200, "malformed", ["builds", "list"]),
     "200-not-json": (200, "not-json", ["builds", "get", "bld-1"]),
+    "deployments-401-json": (401, "json", ["deployments", "list", "--app-id", "app-1"]),
+    "deployments-404-text": (404, "text", ["deployments", "get", "dep-1", "--app-id", "app-1"]),
+    "deployments-200-malformed": (200, "malformed", ["deployments", "latest", "--app-id", "a"]),
+    "deploy-401-json": (
+        401,
+        "json",
+        ["deploy", str(EXAMPLES / "game-server"), "--app-id", "app-1", "--from-latest"],
+    ),
 }
 
 

@@ -25,6 +25,7 @@ import inspect
 import io
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -37,7 +38,7 @@ import pytest
 import hathora_cloud
 from hathora_cloud import errors, funcs, models, retries, testing
 from hathora_cloud.testing import FakeHathora
-from tests._cli import background_fake
+from tests._cli import background_fake, cli_env
 
 _ROOT = Path(__file__).resolve().parent.parent
 _README = _ROOT / "README.md"
@@ -327,6 +328,35 @@ def test_first_screen_shell_commands_parse() -> None:
         for group in re.findall(r"\.\[([\w,-]+)\]", block.source):
             for extra in group.split(","):
                 assert re.search(rf"^{extra}\s*=", extras, re.M), f"no extra {extra!r}"
+
+
+def test_first_screen_command_deploys_the_example_on_the_emulator() -> None:
+    """The first screen's first command, as written after its install steps, deploys the example.
+
+    It runs in a child process from the repository root (the embedded emulator made instant), exits
+    0 and prints a deployment whose build succeeded.
+    """
+    markdown = _README.read_text(encoding="utf-8")
+    shell = [b for b in fenced_blocks(_first_screen(markdown)) if b.tag in ("bash", "sh", "shell")]
+    first = next(line for line in shell[0].source.splitlines() if line and line[0] != "#")
+    program, *args = shlex.split(first.rsplit(" && ", 1)[1])
+    assert program == ".venv/bin/hathora-cloud", first
+    done = subprocess.run(
+        [sys.executable, "-m", "hathora_cloud.cli", *args],
+        cwd=_ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=_CHILD_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^Deployment ID\s+dep-\S+", done.stdout, re.M), done.stdout
+    assert re.search(r"^Build status\s+succeeded\s*$", done.stdout, re.M), done.stdout
+    built = re.search(r"^Build (bld-\S+) succeeded; creating the deployment in ", done.stderr, re.M)
+    assert built is not None, done.stderr
+    assert re.search(rf"^Build ID\s+{built[1]}\s*$", done.stdout, re.M)
 
 
 _SAMPLE = """\

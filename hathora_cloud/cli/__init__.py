@@ -1,4 +1,4 @@
-"""The ``hathora-cloud`` command: BuildsV3 from a terminal or a CI job.
+"""The ``hathora-cloud`` command: BuildsV3 and DeploymentsV3 from a terminal or a CI job.
 
 Needs the ``cli`` extra (``pip install 'hathora-cloud[cli]'``) for rich's progress bar and
 tables. ``import hathora_cloud`` never imports this package.

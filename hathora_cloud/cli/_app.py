@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
 from .. import HathoraCloudCore, _logging
+from ..hooks import HookContext, HookRequest, Hooks
 from ._errors import UsageError
 from ._terminal import Redactor, SafeConsole, Terminal
 from ._values import dump_json
@@ -17,12 +18,38 @@ from ._values import dump_json
 if TYPE_CHECKING:
     from ..testing import FakeHathora
 
-__all__ = ("DEFAULT_LOG_DELAY", "App", "configure_logging", "log_delay", "open_app")
+__all__ = ("DEFAULT_LOG_DELAY", "App", "CallWatch", "configure_logging", "log_delay", "open_app")
 
 DEFAULT_LOG_DELAY = 0.03
 """Seconds between two log lines of ``hathora-cloud emulator``, so a person sees the stream."""
 _LOG_DELAY_ENV = "HATHORA_CLOUD_EMULATOR_LOG_DELAY"
 _BUILD_DURATION_ENV = "HATHORA_CLOUD_EMULATOR_BUILD_DURATION"
+
+
+class CallWatch(Hooks):
+    """Call a listener when an operation is attempted for the first time: a flow's milestones.
+
+    ``deploy`` is one SDK call; its first ``RunBuild`` attempt tells that the upload completed,
+    its first ``CreateDeployment`` that the build succeeded. A listener must not raise (the call
+    would fail with it).
+    """
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, Callable[[], None]] = {}
+        self._seen: set[str] = set()
+
+    def on(self, operation_id: str, listener: Callable[[], None]) -> None:
+        """Call ``listener`` when ``operation_id`` (``RunBuild``...) is first attempted."""
+        self._listeners[operation_id] = listener
+
+    async def before_request(self, context: HookContext, request: HookRequest) -> HookRequest:
+        """Note the operation; call its listener the first time."""
+        if context.operation_id not in self._seen:
+            self._seen.add(context.operation_id)
+            listener = self._listeners.get(context.operation_id)
+            if listener is not None:
+                listener()
+        return request
 
 
 class App:
@@ -33,12 +60,20 @@ class App:
         err: The console for progress, log lines and messages (stderr).
         json: Whether results are printed as JSON.
         quiet: Whether the progress bar and the live build log are hidden.
+        show_env: Whether deployments are shown with their environment values (``--show-env``).
         core: The configured core.
         embedded: Whether the core talks to an emulator started for this command alone.
+        app_id: The application of DeploymentsV3 commands: ``--app-id``, else
+            ``HATHORA_APP_ID``, else (``--emulator``) the embedded emulator's.
+        watch: The core's hook, telling a flow's milestones (see :class:`CallWatch`).
     """
 
     def __init__(
-        self, args: argparse.Namespace, core: HathoraCloudCore, terminal: Terminal
+        self,
+        args: argparse.Namespace,
+        core: HathoraCloudCore,
+        terminal: Terminal,
+        watch: CallWatch | None = None,
     ) -> None:
         self.terminal = terminal
         self.out: SafeConsole = terminal.out
@@ -46,8 +81,23 @@ class App:
         self.json: bool = args.json
         self.quiet: bool = args.quiet
         self.verbose: bool = args.verbose
+        self.show_env: bool = getattr(args, "show_env", False)
         self.core = core
         self.embedded: bool = args.emulator
+        self.app_id: str | None = core.app_id
+        self.watch = watch or CallWatch()
+
+    def require_app_id(self) -> str:
+        """Return the application id.
+
+        Raises:
+            UsageError: There is none (no ``--app-id``, no ``HATHORA_APP_ID``).
+        """
+        if not self.app_id:
+            raise UsageError(
+                "no application id: pass --app-id or set HATHORA_APP_ID (or use --emulator)"
+            )
+        return self.app_id
 
     @property
     def shows_bar(self) -> bool:
@@ -81,17 +131,23 @@ def log_delay(args: argparse.Namespace, default: float = DEFAULT_LOG_DELAY) -> f
     return default if delay is None else delay
 
 
-def _embedded_emulator(args: argparse.Namespace, org_id: str) -> FakeHathora:
+def _embedded_emulator(
+    args: argparse.Namespace, org_id: str, app_id: str | None = None
+) -> FakeHathora:
     """The ``--emulator`` server: realistic builds (a few seconds of a docker build log).
+
+    Its one application is ``app_id`` when the command names one, else the emulator's default.
 
     Tests make it instant with ``--emulator-log-delay 0 --emulator-build-duration 0`` (or
     ``HATHORA_CLOUD_EMULATOR_LOG_DELAY`` / ``HATHORA_CLOUD_EMULATOR_BUILD_DURATION``).
     """
     from ..testing import FakeHathora  # only --emulator pays for the emulator's import
+    from ..testing._deploy_state import DEFAULT_APP_ID
 
     duration = _seconds(args.emulator_build_duration, _BUILD_DURATION_ENV, None)
     return FakeHathora(
         org_id=org_id,
+        apps=(app_id or DEFAULT_APP_ID,),
         realistic=True,
         log_line_delay=log_delay(args, default=0.0),  # the build's duration paces the log
         build_duration=duration,
@@ -101,14 +157,20 @@ def _embedded_emulator(args: argparse.Namespace, org_id: str) -> FakeHathora:
 @asynccontextmanager
 async def open_app(args: argparse.Namespace, terminal: Terminal) -> AsyncIterator[App]:
     """Yield the app for ``args``, starting an embedded emulator for ``--emulator``; close all."""
+    watch = CallWatch()
+    app_id = getattr(args, "app_id", None) or os.environ.get("HATHORA_APP_ID") or None
     if args.emulator:
         org_id = args.org_id or "org-fake-0001"
-        async with _embedded_emulator(args, org_id) as fake:
+        async with _embedded_emulator(args, org_id, app_id) as fake:
             core = HathoraCloudCore(
-                hathora_dev_token=fake.token, org_id=org_id, server_url=fake.url
+                hathora_dev_token=fake.token,
+                org_id=org_id,
+                app_id=fake.app_id,
+                server_url=fake.url,
+                hooks=watch,
             )
             async with core:
-                app = App(args, core, terminal)
+                app = App(args, core, terminal, watch)
                 app.note(f"Using an embedded emulator at {fake.url}")
                 yield app
         return
@@ -119,9 +181,13 @@ async def open_app(args: argparse.Namespace, terminal: Terminal) -> AsyncIterato
         )
     # The core falls back on HATHORA_CLOUD_ENDPOINT, then on the public API.
     async with HathoraCloudCore(
-        hathora_dev_token=token, org_id=args.org_id, server_url=args.server_url or None
+        hathora_dev_token=token,
+        org_id=args.org_id,
+        app_id=app_id,
+        server_url=args.server_url or None,
+        hooks=watch,
     ) as core:
-        yield App(args, core, terminal)
+        yield App(args, core, terminal, watch)
 
 
 class _RedactFilter(logging.Filter):
@@ -154,4 +220,4 @@ def configure_logging(terminal: Terminal, *, verbose: bool) -> None:
     if handler is not None and not any(
         isinstance(existing, _RedactFilter) for existing in handler.filters
     ):
-        handler.addFilter(_RedactFilter(terminal.redactor))
+        handler.addFilter(_RedactFilter(terminal.err_redactor))

@@ -26,6 +26,7 @@ __all__ = (
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
+    "CommandError",
     "UsageError",
     "describe",
     "failure_message",
@@ -52,12 +53,25 @@ _HINTS = {
     422: "check the arguments",
     429: "rate limited; wait a little and try again",
 }
-# A 400 from a run command most often means the build is of the other kind.
+_APP = "--app-id / HATHORA_APP_ID"
+_OPTIONS = "check the deployment options; the service's limits depend on the plan"
+# A 400 from a run command most often means the build is of the other kind; a 404 of the
+# deployment commands names the app or the deployment, not a build.
 _COMMAND_HINTS = {
     ("run", 400): "a build from `builds create --registry` runs with "
     "`hathora-cloud builds run-registry ID IMAGE`",
     ("run-registry", 400): "an uploaded build runs with `hathora-cloud builds run ID`; "
     "run-registry needs a build from `builds create --registry`",
+    ("deploy", 400): _OPTIONS,
+    ("deploy", 404): f"check {_APP}; --from-latest needs a deployment to inherit from",
+    ("deploy", 422): _OPTIONS,
+    ("deployments list", 404): f"check {_APP}",
+    ("deployments get", 404): "check the deployment id (`hathora-cloud deployments list`) "
+    f"and {_APP}",
+    ("deployments latest", 404): f"check {_APP}; an app without deployments has no latest one",
+    ("deployments create", 400): _OPTIONS,
+    ("deployments create", 404): f"check the build id (`hathora-cloud builds list`) and {_APP}",
+    ("deployments create", 422): _OPTIONS,
 }
 
 
@@ -69,8 +83,26 @@ _SDK_FATE = re.compile(
 )
 
 
-class UsageError(Exception):
+class CommandError(Exception):
+    """A failure the CLI has already put into one line, with its exit code.
+
+    Args:
+        message: The line (without the ``hathora-cloud: error:`` prefix).
+        code: The exit code.
+    """
+
+    code = EXIT_API
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class UsageError(CommandError):
     """A command line the CLI cannot act on, found after argparse accepted it (exit code 2)."""
+
+    code = EXIT_USAGE
 
 
 def _one_line(text: str) -> str:
@@ -85,13 +117,14 @@ def _hint_for_status(status: int, command: str | None) -> str:
     return hint or _HINTS.get(status, "see --verbose for details")
 
 
-def failure_message(build: BuildV3, log_tail: Sequence[str]) -> str:
+def failure_message(build: BuildV3, log_tail: Sequence[str], note: str = "") -> str:
     """Return why a build did not succeed: its status and its last non-empty log line.
 
-    ``builds run`` and ``builds upload-and-run`` both say it this way, whatever the SDK's wording.
+    ``builds run``, ``builds upload-and-run`` and ``deploy`` all say it this way, whatever the
+    SDK's wording; ``note`` follows the status (before a log line that may be cut).
     """
     last = next((line.strip() for line in reversed(log_tail) if line.strip()), None)
-    message = f"build {build.build_id} ended {build.status}"
+    message = f"build {build.build_id} ended {build.status}{note}"
     return f"{message}: {last}" if last else message
 
 
@@ -101,13 +134,15 @@ def describe(error: HathoraError, server_url: str, command: str | None = None) -
     Args:
         error: What the SDK returned.
         server_url: The API base URL, named in connection errors.
-        command: The command that failed (``run``, ``get``...), for a more precise hint.
+        command: The command that failed (``run``, ``get``, ``deploy``, ``deployments get``...),
+            for a more precise hint.
 
     Returns:
         The exit code and the message (without a trailing newline).
     """
     if isinstance(error, BuildFailedError):
-        return EXIT_BUILD_FAILED, _one_line(failure_message(error.build, error.log_tail))
+        note = " (no deployment was created)" if command == "deploy" else ""
+        return EXIT_BUILD_FAILED, _one_line(failure_message(error.build, error.log_tail, note))
     message = _one_line(_SDK_FATE.sub("", error.message))
     if isinstance(error, SDKValidationError):
         return EXIT_USAGE, message

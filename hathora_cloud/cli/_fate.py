@@ -82,7 +82,7 @@ class BuildTracker:
         if build_id is None:
             return  # the build was never created: nothing to say
         fate = await self._fate(exc, build_id)
-        sentence = self._sentence(build_id, fate, failed=isinstance(exc, BuildFailedError))
+        sentence = self.sentence(build_id, fate, exc)
         self._app.err.print(sentence, soft_wrap=True, style=_STYLES[fate])
         # Every path that raises BuildFailedError printed the failed build already.
         if self._app.json and not isinstance(exc, BuildFailedError):
@@ -113,12 +113,13 @@ class BuildTracker:
                 return Fate.DELETED
         return Fate.UNKNOWN
 
-    def _sentence(self, build_id: str, fate: Fate, *, failed: bool) -> str:
+    def sentence(self, build_id: str, fate: Fate, exc: BaseException) -> str:
+        """Return the line that tells what became of the build when ``exc`` stopped the flow."""
         delete = f"delete it with: hathora-cloud builds delete {build_id} --yes"
         if fate is Fate.DELETED:
             return f"Build {build_id} was deleted (its upload never finished)."
         if fate is Fate.KEPT:
-            how = "failed" if failed else "was uploaded"
+            how = "failed" if isinstance(exc, BuildFailedError) else "was uploaded"
             return f"Build {build_id} {how} and is kept — {delete}"
         if fate is Fate.UNKNOWN:
             return (

@@ -18,10 +18,13 @@ from ._errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    CommandError,
     UsageError,
     describe,
 )
 from ._parser import parse
+from ._settings import requested
+from ._shorthand import env_secrets
 from ._terminal import Terminal
 
 __all__ = ("run",)
@@ -59,35 +62,49 @@ def _check_emulator_options(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag} does not apply to `emulator` (it serves one itself)")
 
 
+def _command(args: argparse.Namespace) -> tuple[Command, str]:
+    """The coroutine that runs ``args``, and the name its error hints are keyed by."""
+    if args.command == "builds":
+        command = _BUILDS.get(args.action)
+        if command is None:  # upload, upload-and-run, deploy: only they load the uploader
+            from . import _uploads
+
+            command = {
+                "upload": _uploads.builds_upload,
+                "upload-and-run": _uploads.builds_upload_and_run,
+                "deploy": _uploads.builds_deploy,
+            }[args.action]
+        return command, args.action
+    if args.command == "deploy":
+        from ._deploy import deploy
+
+        return deploy, "deploy"
+    from . import _deployments
+
+    actions: dict[str, Command] = {
+        "list": _deployments.deployments_list,
+        "get": _deployments.deployments_get,
+        "latest": _deployments.deployments_latest,
+        "create": _deployments.deployments_create,
+    }
+    return actions[args.action], f"deployments {args.action}"
+
+
 async def _dispatch(args: argparse.Namespace, terminal: Terminal) -> int:
     if args.command == "emulator":
         _check_emulator_options(args)
         return await run_emulator(args)
     if args.emulator and args.server_url:
         raise UsageError("--emulator and --server-url cannot be used together")
-    command = _BUILDS.get(args.action)
-    if command is None:  # upload, upload-and-run, deploy: only they load the uploader
-        from . import _uploads
-
-        command = {
-            "upload": _uploads.builds_upload,
-            "upload-and-run": _uploads.builds_upload_and_run,
-            "deploy": _uploads.builds_deploy,
-        }[args.action]
+    command, name = _command(args)
+    if hasattr(args, "from_latest"):  # deploy, deployments create: check before starting anything
+        args.requested = requested(args, embedded=args.emulator, build=name == "deploy")
     async with open_app(args, terminal) as app:
         try:
             return await command(app, args)
         except HathoraError as error:
-            code, message = describe(error, app.core.server_url, args.action)
-            raise _Reported(code, message) from error
-
-
-class _Reported(Exception):
-    """An SDK error already turned into an exit code and a message."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+            code, message = describe(error, app.core.server_url, name)
+            raise CommandError(message, code) from error
 
 
 def _stop_on_closed_stdout() -> int:
@@ -101,7 +118,7 @@ def _stop_on_closed_stdout() -> int:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    terminal = Terminal(_secrets(argv))
+    terminal = Terminal(_secrets(argv), hidden=env_secrets(argv, os.environ))
     try:
         code = _run(argv, terminal)
         sys.stdout.flush()  # anything written past the terminal fails here, not at exit
@@ -127,11 +144,11 @@ def _run(argv: list[str], terminal: Terminal) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         raise
-    except (UsageError, _Reported) as error:
+    except CommandError as error:
         if args.verbose:
             terminal.print_traceback(error)
         _fail(terminal, str(error))
-        return error.code if isinstance(error, _Reported) else EXIT_USAGE
+        return error.code
     except Exception as error:  # a bug: one line, not a traceback (unless --verbose)
         if args.verbose:
             terminal.print_traceback(error)

@@ -1,7 +1,8 @@
 """The argument parser: global options (accepted before or after the command) and the commands.
 
-Habits of the official Go CLI are accepted too: a group's singular name (``build list``) and
-``--build-id ID`` wherever the build id is a positional argument.
+Habits of the official Go CLI are accepted too: a group's singular name (``build list``,
+``deployment latest``), ``--build-id ID`` / ``--deployment-id ID`` wherever the id is a
+positional argument, and ``deploy --file PATH``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..testing._options import add_emulator_arguments
+from ._settings import add_settings_arguments
 from ._terminal import Terminal
 
 if TYPE_CHECKING:
@@ -24,11 +26,12 @@ _EPILOG = """\
 exit codes: 0 success, 1 the build did not succeed, 2 usage error, 3 API or transport error,
 4 declined at a confirmation prompt, 70 internal error, 130 interrupted, 141 stdout closed early
 
-environment: HATHORA_TOKEN, HATHORA_ORG_ID, HATHORA_CLOUD_ENDPOINT,
+environment: HATHORA_TOKEN, HATHORA_ORG_ID, HATHORA_APP_ID, HATHORA_CLOUD_ENDPOINT,
+HATHORA_DEPLOYMENT_<OPTION> and HATHORA_BUILD_TAG (deploy's options, as the official CLI),
 HATHORA_LOG=debug|info|warning (the SDK's log lines on stderr, like --verbose),
 XDG_CACHE_HOME (where `builds create --size` keeps upload URLs, privately)
 
-example: hathora-cloud --emulator builds upload-and-run examples/game-server"""
+example: hathora-cloud --emulator deploy examples/game-server"""
 _OPERANDS = "[ID] IMAGE"
 
 
@@ -139,6 +142,63 @@ _SOURCE_COMMANDS = (
     ("upload-and-run", "upload, run with the live log, and show the final build"),
     ("deploy", "deprecated: the old name of upload-and-run"),
 )
+_APP_HELP = "application id (default: $HATHORA_APP_ID; with --emulator, the emulator's)"
+_SHOW_ENV_HELP = "show environment values (hidden by default: they are often secrets)"
+
+
+def _add_command(actions: Any, name: str, common: list[_Parser], help_text: str) -> Any:
+    parser = actions.add_parser(
+        name,
+        parents=common,
+        help=help_text,
+        description=help_text[0].upper() + help_text[1:] + ".",
+        formatter_class=_Formatter,
+    )
+    parser.set_defaults(parser=parser)
+    return parser
+
+
+def _add_deployment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--app-id", metavar="APP", help=_APP_HELP)
+    parser.add_argument("--show-env", action="store_true", help=_SHOW_ENV_HELP)
+
+
+def _add_deploy(commands: Any, common: list[_Parser]) -> None:
+    deploy = _add_command(
+        commands,
+        "deploy",
+        common,
+        "build PATH and deploy it: pack, upload, run with the live log, create the deployment",
+    )
+    deploy.set_defaults(command="deploy", action="deploy")
+    deploy.add_argument(
+        "path", nargs="?", metavar="PATH", help="a directory with a Dockerfile, or a .tgz"
+    )
+    deploy.add_argument("--file", dest="path_option", metavar="PATH", help="PATH, as an option")
+    _add_deployment_options(deploy)
+    add_settings_arguments(deploy, build=True)
+
+
+def _add_deployments(commands: Any, common: list[_Parser]) -> None:
+    actions = add_group(commands, "deployments", common, "manage DeploymentsV3 deployments")
+    listing = _add_command(actions, "list", common, "list the app's deployments, newest first")
+    listing.add_argument("--deployment-tag", metavar="TAG", help="only deployments with this tag")
+    listing.add_argument("--build-tag", metavar="TAG", help="only deployments of builds so tagged")
+    get = _add_command(actions, "get", common, "show one deployment")
+    get.add_argument("deployment_id", nargs="?", metavar="ID", help="the deployment id")
+    get.add_argument(
+        "--deployment-id", dest="deployment_id_option", metavar="ID", help="the id, as an option"
+    )
+    latest = _add_command(
+        actions, "latest", common, "show the app's latest deployment (the one new rooms use)"
+    )
+    create = _add_command(
+        actions, "create", common, "deploy an existing build that succeeded (deploy builds one)"
+    )
+    _add_build_id(create)
+    add_settings_arguments(create, build=False)
+    for parser in (listing, get, latest, create):
+        _add_deployment_options(parser)
 
 
 def _add_builds(commands: Any, common: list[_Parser]) -> None:
@@ -213,8 +273,8 @@ def _add_emulator(commands: Any) -> None:
     emulator = commands.add_parser(
         "emulator",
         parents=common,
-        help="serve a local BuildsV3 emulator until Ctrl-C",
-        description="Serve a local BuildsV3 emulator until Ctrl-C.",
+        help="serve a local BuildsV3 and DeploymentsV3 emulator until Ctrl-C",
+        description="Serve a local BuildsV3 and DeploymentsV3 emulator until Ctrl-C.",
     )
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     emulator.add_argument("--host", default="127.0.0.1", help="interface to bind")
@@ -226,7 +286,7 @@ def _build_parser(terminal: Terminal | None) -> _Parser:
     parser_class: type[_Parser] = type("_Parser", (_Parser,), {"terminal": terminal})
     parser = parser_class(
         prog="hathora-cloud",
-        description="Hathora Cloud BuildsV3 from the command line.",
+        description="Hathora Cloud BuildsV3 and DeploymentsV3 from the command line.",
         epilog=_EPILOG,
         formatter_class=_Formatter,
         parents=[_global_options(suppress=False)],
@@ -236,6 +296,8 @@ def _build_parser(terminal: Terminal | None) -> _Parser:
         dest="command", required=True, metavar="COMMAND", parser_class=parser_class
     )
     _add_builds(commands, [_global_options(suppress=True)])
+    _add_deploy(commands, [_global_options(suppress=True)])
+    _add_deployments(commands, [_global_options(suppress=True)])
     _add_emulator(commands)
     return parser
 
@@ -279,4 +341,24 @@ def parse(argv: Sequence[str], terminal: Terminal | None = None) -> argparse.Nam
         parser.error(f"unrecognized arguments: {' '.join(extras)}")
     if hasattr(args, "build_id_option"):
         _resolve_build_id(args)
+    for name, option, noun, spellings in (
+        ("deployment_id", "deployment_id_option", "a deployment id", ("ID", "--deployment-id ID")),
+        ("path", "path_option", "the path", ("PATH", "--file PATH")),
+    ):
+        if hasattr(args, option):
+            _resolve_one(args, (name, option), noun, spellings)
     return args
+
+
+def _resolve_one(
+    args: argparse.Namespace, names: tuple[str, str], noun: str, spellings: tuple[str, str]
+) -> None:
+    """Set ``args.<name>`` from its positional or its option (exactly one of them)."""
+    parser: argparse.ArgumentParser = args.parser
+    name, option = names
+    positional, spelled = getattr(args, name), getattr(args, option)
+    if positional and spelled:
+        parser.error(f"give {noun} once: as {spellings[0]} or as {spellings[1]}, not both")
+    if not (positional or spelled):
+        parser.error(f"{noun} is required: {spellings[0]} or {spellings[1]}")
+    setattr(args, name, positional or spelled)

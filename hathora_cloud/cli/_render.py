@@ -18,7 +18,7 @@ from ..models import BuildV3, CreatedBuildV3WithMultipartUrls
 from ._app import App
 from ._values import instant, iso_utc, model_json, size
 
-__all__ = ("build_json", "newest_first", "show_build", "show_builds")
+__all__ = ("build_json", "newest_first", "show_build", "show_builds", "styled_status")
 
 _STATUS_STYLES = {
     "succeeded": "green",
@@ -57,7 +57,8 @@ def _when(build: BuildV3, name: str) -> str:
     return iso_utc(getattr(build, name)) or ""
 
 
-def _status(build: BuildV3) -> RenderableType:
+def styled_status(build: BuildV3) -> RenderableType:
+    """Return the build's status, coloured by what it means."""
     status = str(build.status)
     return Styled(status, _STATUS_STYLES.get(status, ""))
 
@@ -137,7 +138,7 @@ def show_builds(app: App, builds: Sequence[BuildV3]) -> None:
     status_at = columns.index(_LIST_COLUMNS[2])
     for index, build in enumerate(ordered):
         row: list[RenderableType] = [cells[column.header][index] for column in columns]
-        row[status_at] = _status(build)
+        row[status_at] = styled_status(build)
         table.add_row(*row)
     needed = sum(column.width or 0 for column in table.columns) + _GAP * (len(columns) - 1)
     if needed > app.out.width:  # narrower than an id and a status: overflow rather than cut
@@ -156,7 +157,7 @@ def show_build(app: App, build: BuildV3) -> None:
     rows: list[tuple[str, RenderableType]] = [
         ("Build ID", build.build_id),
         ("Tag", build.build_tag or ""),
-        ("Status", _status(build)),
+        ("Status", styled_status(build)),
         ("Image size", size(build.image_size)),
         ("Organization", build.org_id),
         ("Created by", build.created_by),

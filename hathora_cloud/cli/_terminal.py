@@ -145,17 +145,25 @@ class SafeConsole(Console):
 class Terminal:
     """Stdout and stderr, as redacting streams and as safe rich consoles.
 
+    Args:
+        secrets: Masked everywhere (the token).
+        hidden: Masked on stderr only: values the command was given and never prints itself
+            (``--env`` values), in case a server's error message echoes them. Stdout keeps
+            them, so a build tag that happens to equal one is not garbled in results.
+
     Attributes:
         out_file: Stdout (results, JSON); masks the token.
-        err_file: Stderr (notes, log lines, errors); masks the token and URL query strings.
+        err_file: Stderr (notes, log lines, errors); masks the token, the hidden values and URL
+            query strings.
         out: The console for results on stdout.
         err: The console for everything else, on stderr.
     """
 
-    def __init__(self, secrets: Sequence[str] = ()) -> None:
+    def __init__(self, secrets: Sequence[str] = (), hidden: Sequence[str] = ()) -> None:
         self.redactor = Redactor(secrets)
+        self.err_redactor = Redactor((*secrets, *hidden))
         self.out_file = Output(sys.stdout, self.redactor)
-        self.err_file = Output(sys.stderr, self.redactor.diagnostic)
+        self.err_file = Output(sys.stderr, self.err_redactor.diagnostic)
         piped = not self.out_file.isatty() and "COLUMNS" not in os.environ
         self.out = SafeConsole(self.out_file, width=_PIPE_WIDTH if piped else None)
         self.err = SafeConsole(self.err_file)

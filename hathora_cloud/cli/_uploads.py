@@ -24,7 +24,7 @@ __all__ = ("DEPRECATED_DEPLOY", "builds_deploy", "builds_upload", "builds_upload
 
 DEPRECATED_DEPLOY = (
     "hathora-cloud: warning: `builds deploy` is deprecated and will be removed in the next "
-    "release; use `builds upload-and-run` (`hathora-cloud deploy` will create a deployment)"
+    "release; use `builds upload-and-run` (`hathora-cloud deploy` builds and creates a deployment)"
 )
 
 

@@ -5,8 +5,10 @@ second) and JSON (full precision), whatever the offset the server used. A time t
 equivalent in Python's calendar (year 1 at ``+14:00``, year 9999 at ``-12:00``) keeps its own
 offset rather than failing.
 
-JSON: every field of the model, always, in camelCase (``null`` when absent), so a script can
-rely on a key being there; a lone surrogate (which no UTF-8 text can hold) becomes U+FFFD.
+JSON: every field of the model, always, under its wire name (camelCase; ``requestedMemoryMB``
+where the API spells it so), ``null`` when absent, so a script can rely on a key being there;
+an integral number is written as an integer (``1024``, as the API does); a lone surrogate (which
+no UTF-8 text can hold) becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -70,12 +72,18 @@ def _camel(name: str) -> str:
 def model_json(value: object) -> Any:
     """Return a model (or a tuple of them, or a plain value) as JSON-ready data.
 
-    Every attrs field becomes a camelCase key, in declaration order, present even when its
-    value is ``None``; enums become their value and times :func:`iso_utc` strings.
+    Every attrs field becomes its wire key, in declaration order, present even when its
+    value is ``None``; enums become their value, times :func:`iso_utc` strings, and integral
+    floats integers.
     """
     if attrs.has(type(value)):
         fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cast(Any, type(value)))
-        return {_camel(field.name): model_json(getattr(value, field.name)) for field in fields}
+        return {
+            field.metadata.get("wire") or _camel(field.name): model_json(getattr(value, field.name))
+            for field in fields
+        }
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
     if isinstance(value, datetime):
         return iso_utc(value, precise=True)
     if isinstance(value, enum.Enum):
