@@ -32,6 +32,7 @@ from ..result import Err, Ok, Result
 from ..retries import RequestOptions
 from ..uploads import LogLineCallback, ProgressCallback
 from .run import upload_and_run
+from .source import check_source
 from .upload import check_upload_arguments
 
 __all__ = ("deploy",)
@@ -68,6 +69,9 @@ async def deploy(
     )
     if problem is not None:
         return Err(problem)
+    unusable = await check_source(source)  # a missing path is refused before any request
+    if unusable is not None:
+        return Err(unusable)
     given = settings if settings is not None else DeploymentSettings()
     complete = await _complete(core, app, given, from_latest, options)
     if isinstance(complete, Err):

@@ -27,13 +27,42 @@ from .packing import PackProgress, pack_directory
 from .progress import Reporter
 from .reader import Source
 
-__all__ = ("Source", "UploadSource", "open_source")
+__all__ = ("Source", "UploadSource", "check_source", "open_source")
 
 UploadSource = str | os.PathLike[str] | bytes
 """A ``.tgz``/``.tar.gz`` path, a directory to pack, or the tarball's bytes."""
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _TARBALL_SUFFIXES = (".tgz", ".tar.gz")
+
+
+async def check_source(source: object) -> SDKValidationError | None:
+    """Why ``source`` cannot be uploaded, checked without packing anything, or ``None``.
+
+    Cheap: a tarball is read only up to its root ``Dockerfile``, a directory is not read.
+    """
+    checked = await _resolve(source)
+    return checked if isinstance(checked, SDKValidationError) else None
+
+
+async def _resolve(source: object) -> tuple[str, Path | bytes] | SDKValidationError:
+    """The kind (``bytes``, ``file``, ``directory``) and value of a valid ``source``."""
+    if isinstance(source, bytes):
+        problem = await _bytes_problem(source)
+        return problem if problem is not None else ("bytes", source)
+    if not isinstance(source, (str, os.PathLike)):
+        return SDKValidationError(
+            "source must be a path (str or os.PathLike) or bytes", raw_value=source
+        )
+    path = Path(await anyio.to_thread.run_sync(os.path.abspath, os.fspath(source)))
+    kind = await anyio.to_thread.run_sync(_classify, path)
+    if isinstance(kind, SDKValidationError):
+        return kind
+    if kind == "file":
+        problem = await anyio.to_thread.run_sync(_tarball_problem, path, str(path))
+        if problem is not None:
+            return problem
+    return kind, path
 
 
 @contextlib.asynccontextmanager
@@ -46,32 +75,32 @@ async def open_source(
     reported to ``reporter``); the temporary file is removed when the context exits, however it
     exits. A tarball (a file or ``bytes``) must hold a ``Dockerfile`` at its root.
     """
-    if isinstance(source, bytes):
-        yield await _check_bytes(source)
+    checked = await _resolve(source)
+    if isinstance(checked, SDKValidationError):
+        yield checked
         return
-    if not isinstance(source, (str, os.PathLike)):
-        yield SDKValidationError(
-            "source must be a path (str or os.PathLike) or bytes", raw_value=source
-        )
-        return
-    path = Path(await anyio.to_thread.run_sync(os.path.abspath, os.fspath(source)))
-    kind = await anyio.to_thread.run_sync(_classify, path)
-    if isinstance(kind, SDKValidationError):
-        yield kind
+    kind, value = checked
+    if isinstance(value, bytes):
+        yield Source(data=value)
         return
     if kind == "file":
-        problem = await anyio.to_thread.run_sync(_tarball_problem, path, str(path))
-        yield problem if problem is not None else await _snapshot(Source(path=path))
+        yield await _snapshot(Source(path=value))
         return
     handle, name = tempfile.mkstemp(prefix="hathora-build-", suffix=".tar.gz")
     os.close(handle)
     temporary = Path(name)
     try:
-        packed = await _pack(path, temporary, reporter)
+        packed = await _pack(value, temporary, reporter)
         yield packed if packed is not None else await _snapshot(Source(path=temporary))
     finally:
-        # Synchronous on purpose: it must run even while the task is being cancelled.
-        temporary.unlink(missing_ok=True)  # noqa: ASYNC240
+        # Shielded, so it also runs while the task is being cancelled; in a thread, because
+        # unlinking a tarball of hundreds of MiB takes the file system 100 ms or more.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_remove, temporary)
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 async def _snapshot(source: Source) -> Source:
@@ -79,13 +108,12 @@ async def _snapshot(source: Source) -> Source:
     return source
 
 
-async def _check_bytes(data: bytes) -> Source | SDKValidationError:
+async def _bytes_problem(data: bytes) -> SDKValidationError | None:
     if not data.startswith(_GZIP_MAGIC):
         return SDKValidationError(
             "source bytes are not a gzip-compressed tarball (.tar.gz)", raw_value=data[:16]
         )
-    problem = await anyio.to_thread.run_sync(_tarball_problem, io.BytesIO(data), "the source bytes")
-    return problem if problem is not None else Source(data=data)
+    return await anyio.to_thread.run_sync(_tarball_problem, io.BytesIO(data), "the source bytes")
 
 
 def _tarball_problem(tarball: Path | BinaryIO, shown: str) -> SDKValidationError | None:
