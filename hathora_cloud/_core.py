@@ -168,6 +168,16 @@ class HathoraCloudCore:
         self._streams: weakref.WeakSet[Abortable] = weakref.WeakSet()
         # Request headers per operation shape, when the token is fixed (see _request.prepare).
         self._header_cache: dict[tuple[str, bool, str, str | None], dict[str, str]] = {}
+        # Whole prepared requests of the plainest calls (see _request.prepare.prepare).
+        self._prepared: dict[tuple[object, ...], object] = {}
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        # A public setting changed after construction: requests prepared with the old one go.
+        if name[0] != "_":
+            prepared = self.__dict__.get("_prepared")
+            if prepared:
+                prepared.clear()
 
     def __repr__(self) -> str:
         token = "set" if self._token else "unset"

@@ -133,7 +133,6 @@ def _delay(backoff: BackoffStrategy, retry_index: int, after: float | None) -> f
 def policy_for(
     config: RetryConfig | None,
     codes: Sequence[str] | None,
-    *,
     idempotent: bool,
     default: RetryConfig = API_RETRY,
 ) -> RetryPolicy:

@@ -458,3 +458,18 @@ async def test_close_during_call_aborts_it(server: RecordingServer) -> None:
     result = await asyncio.wait_for(task, 2)
     assert isinstance(result, Err)
     assert isinstance(result.error, RequestAbortedError)
+
+
+async def test_changing_a_setting_after_calls_takes_effect(server: RecordingServer) -> None:
+    """Requests are prepared once per argument set; changing a core setting is still honoured."""
+    server.handler = respond(200, json=build_json())
+    async with HathoraCloudCore(hathora_dev_token=TOKEN, server_url=server.url) as core:
+        assert (await builds_v3_get_build(core, "b")).ok
+        assert (await builds_v3_get_build(core, "b")).ok
+        core.org_id = "org-later"
+        core.user_agent = "later/1.0"
+        assert (await builds_v3_get_build(core, "b")).ok
+    first, second, third = server.requests
+    assert first.query == second.query == ""
+    assert third.query == "orgId=org-later"
+    assert third.headers["User-Agent"] == "later/1.0"

@@ -274,7 +274,7 @@ def test_backoff_delay_bounds(initial: float, maximum: float, exponent: float, i
     backoff = BackoffStrategy(
         initial_interval=initial, max_interval=maximum, exponent=exponent, max_elapsed_time=1e9
     )
-    policy = policy_for(RetryConfig(backoff=backoff), None, idempotent=True)
+    policy = policy_for(RetryConfig(backoff=backoff), None, True)
     delay = policy.wait(index + 1, 0.0, None)
     assert delay is not None
     try:
@@ -293,7 +293,7 @@ def test_backoff_delay_bounds(initial: float, maximum: float, exponent: float, i
 def test_backoff_retry_after_bounds(maximum: float, retry_after: float, index: int) -> None:
     """A server's Retry-After replaces the computed wait (plus up to 10 % jitter), capped."""
     backoff = BackoffStrategy(max_interval=maximum)
-    policy = policy_for(RetryConfig(backoff=backoff), None, idempotent=True)
+    policy = policy_for(RetryConfig(backoff=backoff), None, True)
     floor = min(retry_after, maximum)
     delay = policy.wait(index + 1, 0.0, retry_after)
     assert delay is not None

@@ -66,11 +66,47 @@ def prepare(
     *,
     stream: bool = False,
 ) -> Request | TokenNeeded | Err[OperationError]:
-    """Check the input and build the request; nothing is sent here."""
+    """Check the input and build the request; nothing is sent here.
+
+    The plainest calls (no options, body or query; a fixed token) are cached per core, keyed by
+    their arguments: the same arguments were checked and built before, and a prepared request is
+    never changed afterwards (hooks and token callables make copies).
+    """
     if not isinstance(core, HathoraCloudCore):
         return Err(SDKValidationError("core must be a HathoraCloudCore", raw_value=core))  # type: ignore[unreachable]
     if core.closed:
         return Err(InvalidRequestError("the HathoraCloudCore is closed"))
+    key: tuple[object, ...] | None = None
+    if options is None and body is None and query is None and type(core._token) is str:
+        key = (op, stream, org_id, *path.values()) if path else (op, stream, org_id)
+        try:
+            cached = core._prepared.get(key)
+        except TypeError:  # an unhashable argument: not cacheable, and checked below
+            key = None
+        else:
+            if cached is not None:
+                return cached  # type: ignore[return-value]
+    prepared = _prepare(core, op, path, body, org_id, options, query, stream)
+    if key is not None and isinstance(prepared, Request):
+        if len(core._prepared) >= _MAX_PREPARED:
+            core._prepared.clear()
+        core._prepared[key] = prepared
+    return prepared
+
+
+_MAX_PREPARED = 512
+
+
+def _prepare(
+    core: HathoraCloudCore,
+    op: Operation[Any],
+    path: Mapping[str, object] | None,
+    body: object,
+    org_id: object,
+    options: object,
+    query: Mapping[str, object] | None,
+    stream: bool,
+) -> Request | TokenNeeded | Err[OperationError]:
     if op.path_defaults and path is not None:
         path = _with_defaults(core, op, path)
     problem = check_input(op, path, body, org_id, options, query)
@@ -92,9 +128,7 @@ def prepare(
         data = json.dumps(_converter.unstructure(body), separators=(",", ":")).encode()
     config = options.retries or core.retry_config
     codes = options.retry_codes
-    policy = policy_for(
-        config, tuple(codes) if codes is not None else None, idempotent=op.idempotent
-    )
+    policy = policy_for(config, tuple(codes) if codes is not None else None, op.idempotent)
     timeout = options.timeout or core.timeout
     request = Request(
         op.method,
