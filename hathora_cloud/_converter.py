@@ -25,6 +25,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._construct import fills_slots, slot_setter
 from .models import BuildStatus, TransportType
 
 __all__ = ("explain", "structure", "unstructure", "wire_name")
@@ -257,7 +258,7 @@ def _compile(cls: type[Any]) -> Callable[[Any, Any], Any]:
     """
     hints = attrs.resolve_types(cls)
     fields = attrs.fields(hints)
-    direct = _slots_settable(cls, fields)
+    direct = fills_slots(cls)
     names: dict[str, object] = {
         "_cls": cls,
         "_new": object.__new__,
@@ -277,7 +278,7 @@ def _compile(cls: type[Any]) -> Callable[[Any, Any], Any]:
             names[f"_d{index}"] = field.default
             value = f"({value} if {key!r} in d else _d{index})"
         if direct:
-            names[f"_s{index}"] = getattr(cls, field.name).__set__
+            names[f"_s{index}"] = slot_setter(cls, field.name)
             lines.append(f"    _s{index}(o, {value})")
         else:
             arguments.append(f"{field.name}={value}")
@@ -296,17 +297,6 @@ _INLINE = {
     str | None: "(_v if (_v := d[{k}]) is None or type(_v) is _str else _h{i}(_v, _t{i}))",
     int: "(_v if type(_v := d[{k}]) is _int else _h{i}(_v, _t{i}))",
 }
-
-
-def _slots_settable(cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]) -> bool:
-    """Whether filling the slots is exactly what ``cls.__init__`` would do."""
-    return (
-        "__slots__" in cls.__dict__
-        and not hasattr(cls, "__attrs_post_init__")
-        and not hasattr(cls, "__attrs_pre_init__")
-        and all(f.validator is None and f.converter is None and f.init for f in fields)
-        and all(type(getattr(cls, f.name, None)).__name__ == "member_descriptor" for f in fields)
-    )
 
 
 def _not_an_object(data: object) -> None:

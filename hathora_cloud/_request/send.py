@@ -21,6 +21,7 @@ import anyio
 
 from .. import _retry
 from .._body import ERROR_BODY_LIMIT, BodyTooLarge, Decoder, UndecodableBody, read_body
+from .._construct import fast_meta
 from .._core import HathoraCloudCore
 from .._operations import JSON, Operation
 from .._retry import RetryPolicy
@@ -63,7 +64,7 @@ async def send_json(
     if isinstance(outcome, HathoraError):
         return Err(outcome, meta=CallMeta(attempts))  # type: ignore[arg-type]
     assert isinstance(outcome, Reply)
-    meta = CallMeta(attempts, outcome.status, outcome.headers)
+    meta = fast_meta(attempts, outcome.status, outcome.headers)
     if outcome.status != op.success_status or outcome.mimetype != JSON:
         return Err(error_for(op, outcome, prepared.secrets()), meta=meta)
     if len(outcome.body) >= COOPERATIVE_MIN:  # a page of thousands: never hold the loop long

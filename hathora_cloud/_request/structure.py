@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .. import _converter
+from .._construct import fast_ok
 from .._operations import Operation
 from .._transport import NO_SECRETS, Secrets, redact
 from ..errors import OperationError, ResponseValidationError
@@ -49,7 +50,7 @@ def _structure_body(
     except ValueError as exc:
         return _not_json(reply, meta, secrets, exc)
     try:
-        return Ok(_converter.structure(data, op.response_type), meta=meta)
+        return fast_ok(_converter.structure(data, op.response_type), meta)
     except Exception as exc:  # any mismatch, however deep: the body does not fit the schema
         return _not_fitting(op, reply, meta, secrets, data, exc)
 
