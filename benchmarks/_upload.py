@@ -15,10 +15,12 @@ and the ETag. :func:`make_file` writes the file with real content and leaves it 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import random
 import sys
+import tarfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -40,6 +42,19 @@ def is_available() -> bool:
     return True
 
 
+def _tarball_head() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        data = b"FROM alpine\n"
+        member = tarfile.TarInfo("Dockerfile")
+        member.size = len(data)
+        archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+_TARBALL_HEAD = _tarball_head()
+
+
 def make_file(path: str, size: int) -> None:
     """Write ``size`` deterministic, incompressible bytes to ``path``; keep them in the page cache.
 
@@ -48,7 +63,9 @@ def make_file(path: str, size: int) -> None:
     """
     block = random.Random(5).randbytes(8 << 20)
     with open(path, "wb") as handle:
-        written = 0
+        # A real tar.gz head (the SDK checks for a root Dockerfile before sending), then
+        # incompressible bytes past the end of the gzip stream, where readers stop.
+        written = handle.write(_TARBALL_HEAD[:size])
         while written < size:
             written += handle.write(block[: size - written])
         handle.flush()

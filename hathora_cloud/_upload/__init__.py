@@ -15,6 +15,13 @@ through them:
   (``deployments_v3_deploy``).
 """
 
+import contextlib
+
+# anyio imports its asyncio backend on the first worker-thread call, on the event loop: about 20 ms
+# of stall in the middle of a game server's first upload. Import it with the upload code instead.
+with contextlib.suppress(ImportError):
+    import anyio._backends._asyncio  # noqa: F401
+
 from .run import upload_and_run as upload_and_run
 from .source import UploadSource as UploadSource
 from .upload import upload_build as upload_build
