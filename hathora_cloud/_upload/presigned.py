@@ -161,7 +161,7 @@ async def _put_once(transfer: Transfer, part: PartSpec, on_sent: Callable[[int],
 
 async def _slices(
     reader: PartReader, part: PartSpec, watch: _IdleWatch, on_sent: Callable[[int], None]
-) -> AsyncIterator[bytes | bytearray | memoryview]:
+) -> AsyncIterator[memoryview]:
     """Yield the part in slices of at most 1 MiB, each read when it is needed."""
     sent = 0
     while sent < part.length:
@@ -225,7 +225,7 @@ async def _exchange(
     transfer: Transfer,
     method: str,
     url: str,
-    body: bytes | AsyncIterator[bytes | bytearray | memoryview],
+    body: bytes | AsyncIterator[memoryview],
     headers: dict[str, str],
     judge: Callable[[RetryPolicy, aiohttp.ClientResponse, bytes], _Outcome],
 ) -> _Outcome:

@@ -89,8 +89,12 @@ class PartReader:
         self._fd = fd
         self._data = data
 
-    async def read(self, offset: int, length: int) -> bytes | bytearray | memoryview:
-        """Return ``length`` bytes at ``offset`` (fewer only if the file shrank)."""
+    async def read(self, offset: int, length: int) -> memoryview:
+        """Return ``length`` bytes at ``offset`` (fewer only if the file shrank).
+
+        Always a ``memoryview``: aiohttp slices every chunk to the declared length, which copies a
+        ``bytearray`` (a megabyte per slice) but not a view.
+        """
         if self._data is not None:
             return self._data[offset : offset + length]  # the caller's immutable bytes: no copy
         assert self._fd is not None
@@ -104,9 +108,9 @@ class PartReader:
             except OSError:
                 got = 0  # RWF_NOWAIT refused by this file system: the thread will do
             if got == length:
-                return buffer
+                return memoryview(buffer)
         rest = await anyio.to_thread.run_sync(_pread_into, self._fd, buffer, got, offset)
-        return buffer if rest == length else memoryview(buffer)[:rest]
+        return memoryview(buffer)[:rest]
 
 
 def _open(path: Path) -> int:
