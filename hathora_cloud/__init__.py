@@ -46,23 +46,6 @@ from .hooks import HookContext as HookContext
 from .hooks import HookRequest as HookRequest
 from .hooks import HookResponse as HookResponse
 from .hooks import Hooks as Hooks
-from .models import BuildPart as BuildPart
-from .models import BuildStatus as BuildStatus
-from .models import BuildsV3Page as BuildsV3Page
-from .models import BuildV3 as BuildV3
-from .models import ContainerPort as ContainerPort
-from .models import CreateBuildV3Params as CreateBuildV3Params
-from .models import CreatedBuildV3WithMultipartUrls as CreatedBuildV3WithMultipartUrls
-from .models import CreateMultipartBuildParams as CreateMultipartBuildParams
-from .models import DeletedBuild as DeletedBuild
-from .models import Deployed as Deployed
-from .models import DeploymentConfigV3 as DeploymentConfigV3
-from .models import DeploymentSettings as DeploymentSettings
-from .models import DeploymentsV3Page as DeploymentsV3Page
-from .models import DeploymentV3 as DeploymentV3
-from .models import EnvVar as EnvVar
-from .models import RegistryConfig as RegistryConfig
-from .models import TransportType as TransportType
 from .result import CallMeta as CallMeta
 from .result import Err as Err
 from .result import Ok as Ok
@@ -78,6 +61,23 @@ from .uploads import UploadPhase as UploadPhase
 from .uploads import UploadProgress as UploadProgress
 
 if TYPE_CHECKING:
+    from .models import BuildPart as BuildPart
+    from .models import BuildStatus as BuildStatus
+    from .models import BuildsV3Page as BuildsV3Page
+    from .models import BuildV3 as BuildV3
+    from .models import ContainerPort as ContainerPort
+    from .models import CreateBuildV3Params as CreateBuildV3Params
+    from .models import CreatedBuildV3WithMultipartUrls as CreatedBuildV3WithMultipartUrls
+    from .models import CreateMultipartBuildParams as CreateMultipartBuildParams
+    from .models import DeletedBuild as DeletedBuild
+    from .models import Deployed as Deployed
+    from .models import DeploymentConfigV3 as DeploymentConfigV3
+    from .models import DeploymentSettings as DeploymentSettings
+    from .models import DeploymentsV3Page as DeploymentsV3Page
+    from .models import DeploymentV3 as DeploymentV3
+    from .models import EnvVar as EnvVar
+    from .models import RegistryConfig as RegistryConfig
+    from .models import TransportType as TransportType
     from .sdk import HathoraCloud as HathoraCloud
 
 # A library stays silent unless the application configures logging.
@@ -142,11 +142,41 @@ __all__ = (
 )
 
 
+_MODELS = frozenset(
+    (
+        "BuildPart",
+        "BuildStatus",
+        "BuildsV3Page",
+        "BuildV3",
+        "ContainerPort",
+        "CreateBuildV3Params",
+        "CreatedBuildV3WithMultipartUrls",
+        "CreateMultipartBuildParams",
+        "DeletedBuild",
+        "Deployed",
+        "DeploymentConfigV3",
+        "DeploymentSettings",
+        "DeploymentsV3Page",
+        "DeploymentV3",
+        "EnvVar",
+        "RegistryConfig",
+        "TransportType",
+    )
+)
+
+
 def __getattr__(name: str) -> Any:
-    # The facade imports every operation; load it only when asked for.
+    # The facade imports every operation, and each API group's models cost their class
+    # creation: load them only when asked for.
     if name == "HathoraCloud":
         from .sdk import HathoraCloud
 
         globals()["HathoraCloud"] = HathoraCloud
         return HathoraCloud
+    if name in _MODELS:
+        from . import models
+
+        value = getattr(models, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import functools
 import math
+import operator
 import re
 import typing
 from collections.abc import Callable
@@ -26,9 +27,8 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._construct import fills_slots, slot_setter
-from .models import BuildStatus, TransportType
 
-__all__ = ("explain", "structure", "unstructure", "wire_name")
+__all__ = ("explain", "reference", "structure", "unstructure", "wire_name")
 
 T = TypeVar("T")
 
@@ -101,15 +101,6 @@ def _structure_optional_datetime(value: object, _: object) -> datetime | None:
     return _structure_datetime(value, _)
 
 
-_STATUSES: dict[str, BuildStatus] = {status.value: status for status in BuildStatus}
-
-
-def _structure_status(value: object, _: object) -> BuildStatus | str:
-    if type(value) is not str:
-        raise TypeError(f"expected a status string, got {type(value).__name__}")
-    return _STATUSES.get(value, value)
-
-
 def _structure_bool(value: object, _: object) -> bool:
     if type(value) is bool:
         return value
@@ -134,17 +125,38 @@ def _unstructure_float(value: float) -> float | int:
     return int(value) if type(value) is float and value.is_integer() else value
 
 
-_TRANSPORTS: dict[str, TransportType] = {kind.value: kind for kind in TransportType}
+def _open_enum(kind: Any) -> type[enum.Enum] | None:
+    """The enum of an open enum type (``SomeEnum | str``, or just ``SomeEnum``), else ``None``.
+
+    A value the SDK does not know is kept as the plain string (``BuildStatus``,
+    ``TransportType``): the service may add states and transports before the SDK does.
+    """
+    if isinstance(kind, type) and issubclass(kind, enum.Enum) and issubclass(kind, str):
+        return kind
+    args = [arg for arg in typing.get_args(kind) if arg is not str]
+    if len(args) == 1 and str in typing.get_args(kind) and _open_enum(args[0]) is not None:
+        return _open_enum(args[0])
+    return None
 
 
-def _structure_transport(value: object, _: object) -> TransportType | str:
-    if type(value) is not str:
-        raise TypeError(f"expected a transport type string, got {type(value).__name__}")
-    return _TRANSPORTS.get(value, value)
+def _open_enum_hook(members: type[enum.Enum]) -> Callable[[Any, Any], Any]:
+    known = {member.value: member for member in members}
+    what = f"expected a {members.__name__} string"
+
+    def structure(value: object, _: object) -> object:
+        if type(value) is not str:
+            raise TypeError(f"{what}, got {type(value).__name__}")
+        return known.get(value, value)
+
+    return structure
 
 
-def _structure_optional_transport(value: object, _: object) -> TransportType | str | None:
-    return None if value is None else _structure_transport(value, _)
+def _without_none(kind: Any) -> Any:
+    """``X | None`` without the ``None`` (``A | B | None`` gives ``A | B``)."""
+    args = tuple(arg for arg in typing.get_args(kind) if arg is not type(None))
+    if not args:
+        return kind
+    return args[0] if len(args) == 1 else functools.reduce(operator.or_, args)
 
 
 def _unstructure_open_enum(value: object) -> object:
@@ -176,20 +188,21 @@ def _configure(converter: cattrs.Converter) -> cattrs.Converter:
     # Direct hooks for the optional fields skip cattrs' generic Optional dispatch on every value.
     converter.register_structure_hook(str | None, _structure_optional_str)
     converter.register_structure_hook(datetime | None, _structure_optional_datetime)
-    converter.register_structure_hook_func(
-        lambda t: t == BuildStatus | str or t == BuildStatus, _structure_status
-    )
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
     converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(float | None, _structure_optional_float)
     converter.register_unstructure_hook(float, _unstructure_float)
-    converter.register_structure_hook_func(
-        lambda t: t == TransportType | str or t == TransportType, _structure_transport
+    converter.register_structure_hook_factory(
+        lambda t: _open_enum(t) is not None,
+        lambda t: _open_enum_hook(_open_enum(t)),  # type: ignore[arg-type]
     )
-    converter.register_structure_hook(TransportType | str | None, _structure_optional_transport)
+    converter.register_structure_hook_factory(
+        lambda t: type(None) in typing.get_args(t) and _open_enum(_without_none(t)) is not None,
+        lambda t: functools.partial(_optional, _open_enum_hook(_open_enum(_without_none(t))), t),  # type: ignore[arg-type]
+    )
     converter.register_unstructure_hook_func(
-        lambda t: t == TransportType | str or t == TransportType | str | None,
+        lambda t: _open_enum(t) is not None or _open_enum(_without_none(t)) is not None,
         _unstructure_open_enum,
     )
 
@@ -212,7 +225,16 @@ def _configure(converter: cattrs.Converter) -> cattrs.Converter:
     return converter
 
 
-_converter = _configure(cattrs.Converter(detailed_validation=False, forbid_extra_keys=False))
+@functools.cache
+def reference() -> cattrs.Converter:
+    """The configured cattrs converter: request bodies, and the types no compiled hook covers.
+
+    Built on first use: a program that only reads builds never needs it, and building it is a
+    noticeable part of the package's import time.
+    """
+    return _configure(cattrs.Converter(detailed_validation=False, forbid_extra_keys=False))
+
+
 _LEAVES: dict[object, Callable[[Any, Any], Any]] = (
     # The hooks of leaf types, which compiled model hooks call directly: the converter's own.
     {
@@ -224,11 +246,6 @@ _LEAVES: dict[object, Callable[[Any, Any], Any]] = (
         str | None: _structure_optional_str,
         datetime | None: _structure_optional_datetime,
         float | None: _structure_optional_float,
-        BuildStatus | str: _structure_status,
-        BuildStatus: _structure_status,
-        TransportType | str: _structure_transport,
-        TransportType: _structure_transport,
-        TransportType | str | None: _structure_optional_transport,
     }
 )
 
@@ -308,15 +325,18 @@ def _hook_for(kind: Any) -> Callable[[Any, Any], Any]:
     leaf = _LEAVES.get(kind)
     if leaf is not None:
         return leaf
+    members = _open_enum(kind)
+    if members is not None:
+        return _open_enum_hook(members)
     if attrs.has(kind):
         return _hooks.get(kind) or _compile(kind)
     args = typing.get_args(kind)
     if _is_sequence(kind):
         return functools.partial(_tuple_of, _hook_for(args[0]), args[0])
-    if type(None) in args and len(args) == 2:
-        inner = next(arg for arg in args if arg is not type(None))
+    if type(None) in args:
+        inner = _without_none(kind)
         return functools.partial(_optional, _hook_for(inner), inner)
-    return _converter.get_structure_hook(kind)
+    return reference().get_structure_hook(kind)
 
 
 def _optional(hook: Callable[[Any, Any], Any], kind: Any, value: object, _: object) -> Any:
@@ -325,7 +345,7 @@ def _optional(hook: Callable[[Any, Any], Any], kind: Any, value: object, _: obje
 
 def unstructure(obj: object) -> Any:
     """Turn a model into JSON-ready data with camelCase keys; unset optional fields are left out."""
-    return _converter.unstructure(obj)
+    return reference().unstructure(obj)
 
 
 @functools.cache

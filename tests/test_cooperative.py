@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from hathora_cloud import Ok, _converter
 from hathora_cloud._request import cooperative
+from hathora_cloud._request.structure import LARGE_BODY
 from hathora_cloud.funcs import builds_v3_get_builds
 from hathora_cloud.models import BuildsV3Page, BuildV3
 
@@ -107,7 +108,7 @@ async def test_a_bad_element_fails_like_the_one_shot_path() -> None:
 async def test_a_large_page_is_served_through_the_sliced_path() -> None:
     """A page above the threshold comes back Ok and complete through the public function."""
     builds = [build_json(buildId=f"b{i}") for i in range(3000)]
-    assert len(json.dumps({"builds": builds})) >= cooperative.COOPERATIVE_MIN
+    assert len(json.dumps({"builds": builds})) >= LARGE_BODY
     async with serve(respond(200, json={"builds": builds})) as server:
         result = await _get(server)
     assert isinstance(result, Ok)

@@ -2,7 +2,7 @@
 
 ``json.loads`` of a 10,000-build page (3-5 MB) holds the loop for 20-30 ms, and structuring it as
 long again; a game server ticking at 60 Hz has 16 ms per frame. A worker thread does not help:
-both hold the GIL. So a body of :data:`COOPERATIVE_MIN` bytes or more is handled here instead: the
+both hold the GIL. So a body of ``structure.LARGE_BODY`` bytes or more is handled here instead: the
 top-level object is walked by hand and each element of its arrays decoded by the ``json`` module's
 own C scanner, then the models are built element by element; every :data:`SLICE_SECONDS` the
 work yields to the loop. The result is exactly ``json.loads`` (the same scanner, the same errors
@@ -24,12 +24,10 @@ import attrs
 
 from .. import _converter
 
-__all__ = ("COOPERATIVE_MIN", "SLICE_SECONDS", "parse", "structure")
+__all__ = ("SLICE_SECONDS", "parse", "structure")
 
 T = TypeVar("T")
 
-COOPERATIVE_MIN = 256 * 1024
-"""Bodies at least this long are parsed and structured in slices."""
 SLICE_SECONDS = 0.004
 """The longest the loop is held before yielding (a quarter of a 60 Hz frame)."""
 _CHECK_EVERY = 64

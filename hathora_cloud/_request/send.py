@@ -31,10 +31,9 @@ from ..hooks import HookContext
 from ..result import CallMeta, Err, Ok, Result
 from ..streams import BuildLogStream
 from .classify import Reply, error_for
-from .cooperative import COOPERATIVE_MIN
 from .hooked import attempt_with_hooks
 from .prepare import Request, TokenNeeded, prepare
-from .structure import invalid, structure_large_reply, structure_reply
+from .structure import LARGE_BODY, invalid, structure_large_reply, structure_reply
 
 __all__ = ("send_json", "send_stream")
 
@@ -67,7 +66,7 @@ async def send_json(
     meta = fast_meta(attempts, outcome.status, outcome.headers)
     if outcome.status != op.success_status or outcome.mimetype != JSON:
         return Err(error_for(op, outcome, prepared.secrets()), meta=meta)
-    if len(outcome.body) >= COOPERATIVE_MIN:  # a page of thousands: never hold the loop long
+    if len(outcome.body) >= LARGE_BODY:  # a page of thousands: never hold the loop long
         return await structure_large_reply(op, outcome, meta, prepared.secrets)
     return structure_reply(op, outcome, meta, prepared.secrets)
 

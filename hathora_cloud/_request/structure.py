@@ -12,10 +12,12 @@ from .._operations import Operation
 from .._transport import NO_SECRETS, Secrets, redact
 from ..errors import OperationError, ResponseValidationError
 from ..result import CallMeta, Err, Ok, Result
-from . import cooperative
 from .classify import Reply, parse_json
 
-__all__ = ("invalid", "structure_large_reply", "structure_reply")
+__all__ = ("LARGE_BODY", "invalid", "structure_large_reply", "structure_reply")
+
+LARGE_BODY = 256 * 1024
+"""Bodies at least this long are parsed and structured in slices (:mod:`.cooperative`)."""
 
 T = TypeVar("T")
 
@@ -59,6 +61,8 @@ async def structure_large_reply(
     op: Operation[T], reply: Reply, meta: CallMeta, secrets: Callable[[], Secrets]
 ) -> Result[T, OperationError]:
     """:func:`structure_reply` for a large body, in slices that yield to the loop."""
+    from . import cooperative  # only large bodies need it: kept off the import path
+
     assert op.response_type is not None
     try:
         data = await cooperative.parse(reply.body)

@@ -15,7 +15,7 @@ import attrs
 
 from .. import _checks
 from .._core import HathoraCloudCore
-from .._operations import CREATE_DEPLOYMENT, GET_DEPLOYMENTS, GET_LATEST_DEPLOYMENT
+from .._operations.deployments_v3 import CREATE_DEPLOYMENT, GET_DEPLOYMENTS, GET_LATEST_DEPLOYMENT
 from .._request import send_json
 from .._request.validate import check_body, check_input
 from ..errors import BuildFailedError, OperationError, SDKValidationError, UploadAndRunError

@@ -7,7 +7,7 @@ from collections import deque
 
 from .. import _checks
 from .._core import HathoraCloudCore
-from .._operations import RUN_BUILD
+from .._operations.builds_v3 import RUN_BUILD
 from .._request import send_stream
 from ..errors import (
     BuildFailedError,

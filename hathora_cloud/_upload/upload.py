@@ -18,7 +18,7 @@ import anyio
 
 from .. import _checks
 from .._core import HathoraCloudCore
-from .._operations import CREATE_BUILD, DELETE_BUILD
+from .._operations.builds_v3 import CREATE_BUILD, DELETE_BUILD
 from .._request import send_json
 from .._retry import policy_for
 from ..errors import (

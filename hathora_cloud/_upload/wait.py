@@ -6,7 +6,7 @@ import anyio
 
 from .. import _checks
 from .._core import HathoraCloudCore
-from .._operations import GET_BUILD
+from .._operations.builds_v3 import GET_BUILD
 from .._request import send_json
 from ..errors import OperationError, RequestAbortedError, RequestTimeoutError
 from ..models import BuildV3

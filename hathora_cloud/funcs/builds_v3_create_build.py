@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._operations import CREATE_BUILD
+from .._operations.builds_v3 import CREATE_BUILD
 from .._request import send_json
 from ..errors import OperationError
 from ..models import CreatedBuildV3WithMultipartUrls, CreateMultipartBuildParams

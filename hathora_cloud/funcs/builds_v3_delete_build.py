@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._operations import DELETE_BUILD
+from .._operations.builds_v3 import DELETE_BUILD
 from .._request import send_json
 from ..errors import OperationError
 from ..models import DeletedBuild

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._operations import RUN_BUILD_REGISTRY
+from .._operations.builds_v3 import RUN_BUILD_REGISTRY
 from .._request import send_stream
 from ..errors import OperationError
 from ..models import RegistryConfig

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._core import HathoraCloudCore
-from .._operations import GET_DEPLOYMENT
+from .._operations.deployments_v3 import GET_DEPLOYMENT
 from .._request import send_json
 from ..errors import OperationError
 from ..models import DeploymentV3
