@@ -35,7 +35,7 @@ from .run import upload_and_run
 from .source import check_source
 from .upload import check_upload_arguments
 
-__all__ = ("deploy",)
+__all__ = ("deploy", "inherit_settings")
 
 # Taken over from the latest deployment with from_latest; build_id (a new build is made) and
 # deployment_tag (it labels one deployment, contract §5.2) are not.
@@ -134,7 +134,7 @@ async def _complete(
         latest = await send_json(core, GET_LATEST_DEPLOYMENT, path={"appId": app}, options=options)
         if isinstance(latest, Err):
             return latest
-        filled = _fill_from(given, latest.value)
+        filled = inherit_settings(given, latest.value)
         if isinstance(filled, SDKValidationError):
             return Err(filled)
         given = filled
@@ -150,7 +150,7 @@ async def _complete(
     return given
 
 
-def _fill_from(
+def inherit_settings(
     given: DeploymentSettings, latest: DeploymentV3
 ) -> DeploymentSettings | SDKValidationError:
     """Fill every field not given (``None``) from ``latest``; an explicit value always wins."""

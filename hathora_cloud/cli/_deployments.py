@@ -11,7 +11,7 @@ import shlex
 
 import attrs
 
-from .._upload.deploy import _fill_from as inherit
+from .._upload.deploy import inherit_settings as inherit
 from ..errors import SDKValidationError
 from ..funcs.builds_v3_get_build import builds_v3_get_build
 from ..funcs.deployments_v3_create_deployment import deployments_v3_create_deployment
