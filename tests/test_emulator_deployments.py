@@ -11,23 +11,11 @@ import pytest
 
 from hathora_cloud.testing import FakeHathora, FaultRule
 
+from ._deployments import REQUIRED_KEYS
+
 pytestmark = pytest.mark.anyio
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-REQUIRED_KEYS = {
-    "deploymentId",
-    "appId",
-    "buildId",
-    "createdAt",
-    "createdBy",
-    "idleTimeoutEnabled",
-    "env",
-    "roomsPerProcess",
-    "defaultContainerPort",
-    "additionalContainerPorts",
-    "requestedMemoryMB",
-    "requestedCPU",
-}
 
 
 def config(build_id: str, **overrides: Any) -> dict[str, Any]:
@@ -87,7 +75,7 @@ async def test_create_answers_201_with_the_deployment_v3_shape(
     """Create is 201 with every required key, the default port named "default", no nulls."""
     build = fake.add_build(build_tag="1.4.0")
     created = await _create(session, fake.app_id, config(build.build_id))
-    assert created.keys() == REQUIRED_KEYS | {"buildTag", "fleetId"}
+    assert created.keys() == set(REQUIRED_KEYS) | {"buildTag", "fleetId"}
     assert created["deploymentId"].startswith("dep-")
     assert (created["appId"], created["buildId"]) == (fake.app_id, build.build_id)
     assert created["buildTag"] == "1.4.0"

@@ -12,6 +12,7 @@ from typing import Any
 
 from hathora_cloud.testing import FaultRule
 
+from .._deployments import REQUIRED_KEYS
 from .cases import (
     APP,
     ARGS,
@@ -26,20 +27,7 @@ from .cases import (
 )
 from .harness import PYTHON_BETTER, Case, Expect
 
-DEPLOYMENT_KEYS = (
-    "deploymentId",
-    "appId",
-    "buildId",
-    "createdAt",
-    "createdBy",
-    "idleTimeoutEnabled",
-    "env",
-    "roomsPerProcess",
-    "defaultContainerPort",
-    "additionalContainerPorts",
-    "requestedMemoryMB",
-    "requestedCPU",
-)
+DEPLOYMENT_KEYS = REQUIRED_KEYS
 
 
 schema = FaultRule.invalid_schema
