@@ -47,8 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(cfg: Config, selected: list[str]) -> tuple[list[Outcome], str | None]:
-    ts_error = _node.ensure_installed() if cfg.ts and set(selected) & NEEDS_NODE else None
+def _run(cfg: Config, selected: list[str], ts_error: str | None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hathora-bench-")))
@@ -69,7 +68,7 @@ def _run(cfg: Config, selected: list[str]) -> tuple[list[Outcome], str | None]:
             outcome.seconds = time.perf_counter() - started
             print(f" {outcome.seconds:.0f} s", file=sys.stderr, flush=True)
             outcomes.append(outcome)
-    return outcomes, ts_error
+    return outcomes
 
 
 def _write_json(
@@ -97,8 +96,10 @@ def main() -> None:
     selected = _selection(args.only)
     started = time.perf_counter()
     print(f"$ python -m benchmarks {shlex.join(sys.argv[1:])}".rstrip())
+    # Installed first, so the header names the versions that will run.
+    ts_error = _node.ensure_installed() if cfg.ts and set(selected) & NEEDS_NODE else None
     print(_report.machine(cfg), flush=True)
-    outcomes, ts_error = _run(cfg, selected)
+    outcomes = _run(cfg, selected, ts_error)
     rows = _checks.verdicts(outcomes)
     print()
     print(_report.rounds(cfg))
