@@ -27,13 +27,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeHathora]:
-    """A running emulator."""
-    async with FakeHathora() as emulator:
-        yield emulator
-
-
-@pytest.fixture
 async def hathora(fake: FakeHathora) -> AsyncIterator[HathoraCloud]:
     """A facade pointed at the emulator."""
     async with HathoraCloud(hathora_dev_token=fake.token, server_url=fake.url) as sdk:

@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,20 +41,6 @@ from hathora_cloud.funcs import builds_v3_upload_build
 from hathora_cloud.testing import FakeHathora
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeHathora]:
-    """A running emulator."""
-    async with FakeHathora() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def core(fake: FakeHathora) -> AsyncIterator[HathoraCloudCore]:
-    """A core pointed at the emulator."""
-    async with HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url) as instance:
-        yield instance
 
 
 def _context(root: Path) -> Path:

@@ -56,13 +56,6 @@ async def fake() -> AsyncIterator[FakeHathora]:
         yield emulator
 
 
-@pytest.fixture
-async def core(fake: FakeHathora) -> AsyncIterator[HathoraCloudCore]:
-    """A core pointed at the emulator."""
-    async with HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url) as instance:
-        yield instance
-
-
 def _live(fake: FakeHathora) -> list[str]:
     return [build_id for build_id, build in fake.builds.items() if not build.is_deleted]
 

@@ -41,13 +41,6 @@ async def fake() -> AsyncIterator[FakeHathora]:
         yield emulator
 
 
-@pytest.fixture
-async def core(fake: FakeHathora) -> AsyncIterator[HathoraCloudCore]:
-    """A core pointed at the emulator."""
-    async with HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url) as client:
-        yield client
-
-
 def _tarball(parts: int = 3) -> bytes:
     return make_tarball({"Dockerfile": "FROM alpine\n", "blob": os.urandom(parts * CHUNK)})
 

@@ -29,13 +29,6 @@ async def fake() -> AsyncIterator[FakeHathora]:
         yield emulator
 
 
-@pytest.fixture
-async def core(fake: FakeHathora) -> AsyncIterator[HathoraCloudCore]:
-    """A core pointed at the emulator."""
-    async with HathoraCloudCore(hathora_dev_token=fake.token, server_url=fake.url) as client:
-        yield client
-
-
 async def test_upload_and_run_success_delivers_lines_to_sync_callback(
     fake: FakeHathora, core: HathoraCloudCore
 ) -> None:
