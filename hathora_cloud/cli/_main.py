@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -127,6 +128,42 @@ def run(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+async def _cancelled_by_ctrl_c(command: Awaitable[int]) -> int:
+    """Run the command so that a first Ctrl-C cancels it, on every Python.
+
+    From 3.11 on ``asyncio.run`` does this itself: the first SIGINT cancels the main task (every
+    ``finally`` and cleanup runs, such as deleting a half-uploaded build) and a second one raises
+    ``KeyboardInterrupt``. On 3.10 the first would raise ``KeyboardInterrupt`` wherever the code
+    happens to be, so here the same two steps are installed by hand.
+    """
+    if sys.version_info >= (3, 11):
+        return await command
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    interrupted = False
+
+    def on_ctrl_c() -> None:
+        nonlocal interrupted
+        interrupted = True
+        loop.remove_signal_handler(signal.SIGINT)  # a second Ctrl-C raises KeyboardInterrupt
+        if task is not None:
+            task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_ctrl_c)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        return await command
+    try:
+        return await command
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        if not interrupted:
+            loop.remove_signal_handler(signal.SIGINT)
+
+
 def _run(argv: list[str], terminal: Terminal) -> int:
     try:
         args = parse(argv, terminal)
@@ -138,7 +175,7 @@ def _run(argv: list[str], terminal: Terminal) -> int:
         # Ctrl-C) with tracebacks; without --verbose the CLI shows only its own one-line errors.
         logging.getLogger("aiohttp").addHandler(logging.NullHandler())
     try:
-        return asyncio.run(_dispatch(args, terminal))
+        return asyncio.run(_cancelled_by_ctrl_c(_dispatch(args, terminal)))
     except KeyboardInterrupt:
         _fail(terminal, "interrupted")
         return EXIT_INTERRUPTED
