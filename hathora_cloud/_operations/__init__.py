@@ -50,8 +50,3 @@ class Operation(Generic[T]):
     query: tuple[str, ...] = ()
     org_scoped: bool = True
     path_defaults: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def is_stream(self) -> bool:
-        """Whether a success is a byte stream rather than a JSON document."""
-        return self.success_type == OCTET_STREAM
