@@ -34,6 +34,8 @@ __all__ = ("Transfer", "complete_upload", "put_part", "s3_error_fields")
 logger = logging.getLogger("hathora_cloud")
 SLICE_SIZE = 1 << 20
 """The most bytes of one part held in memory at a time."""
+_TURN = 0.002
+"""Seconds a part may send in one event-loop pass before it lets other callbacks run."""
 _RETRIED_S3_CODES = frozenset({"InternalError", "SlowDown", "ServiceUnavailable"})
 
 
@@ -162,7 +164,14 @@ async def _put_once(transfer: Transfer, part: PartSpec, on_sent: Callable[[int],
 async def _slices(
     reader: PartReader, part: PartSpec, watch: _IdleWatch, on_sent: Callable[[int], None]
 ) -> AsyncIterator[memoryview]:
-    """Yield the part in slices of at most 1 MiB, each read when it is needed."""
+    """Yield the part in slices of at most 1 MiB, each read when it is needed.
+
+    aiohttp writes a body without returning to the loop while the socket takes everything (its
+    drain waits only when the transport is paused), so a whole 8 MiB part would go out in one
+    loop pass of 8-10 ms; after ``_TURN`` seconds of sending this gives the loop a turn.
+    """
+    loop = asyncio.get_running_loop()
+    turn = loop.time()
     sent = 0
     while sent < part.length:
         size = min(SLICE_SIZE, part.length - sent)
@@ -171,8 +180,12 @@ async def _slices(
             raise OSError("the tarball shrank during the upload")
         watch.touch()
         yield data
+        del data  # a view kept here would keep its pooled buffer busy through the next read
         sent += size
         on_sent(sent)
+        if loop.time() - turn >= _TURN:
+            await asyncio.sleep(0)
+            turn = loop.time()
     # Everything is written: from here the socket read timeout guards the wait for the answer.
     watch.stop()
 

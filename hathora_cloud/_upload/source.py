@@ -84,14 +84,19 @@ async def open_source(
         yield Source(data=value)
         return
     if kind == "file":
-        yield await _snapshot(Source(path=value))
+        async with _opened(value) as opened:
+            yield opened
         return
     handle, name = tempfile.mkstemp(prefix="hathora-build-", suffix=".tar.gz")
     os.close(handle)
     temporary = Path(name)
     try:
         packed = await _pack(value, temporary, reporter)
-        yield packed if packed is not None else await _snapshot(Source(path=temporary))
+        if packed is not None:
+            yield packed
+        else:
+            async with _opened(temporary) as opened:
+                yield opened
     finally:
         # Shielded, so it also runs while the task is being cancelled; in a thread, because
         # unlinking a tarball of hundreds of MiB takes the file system 100 ms or more.
@@ -103,9 +108,15 @@ def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-async def _snapshot(source: Source) -> Source:
-    await source.snapshot()
-    return source
+@contextlib.asynccontextmanager
+async def _opened(path: Path) -> AsyncIterator[Source]:
+    """The file at ``path`` as a snapshotted :class:`Source`, its descriptor closed on exit."""
+    source = Source(path=path)
+    try:
+        await source.snapshot()
+        yield source
+    finally:
+        source.close()
 
 
 async def _bytes_problem(data: bytes) -> SDKValidationError | None:
