@@ -259,6 +259,11 @@ def structure(data: object, cls: type[T]) -> T:
     return result
 
 
+def hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    """The compiled hook of model class ``cls``: ``hook(data, cls)`` is ``structure(data, cls)``."""
+    return _hooks.get(cls) or _compile(cls)
+
+
 # The compiled hook of each model class, so a call skips every dispatch.
 _hooks: dict[type[Any], Callable[[Any, Any], Any]] = {}
 

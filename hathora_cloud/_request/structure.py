@@ -64,14 +64,15 @@ async def structure_large_reply(
     from . import cooperative  # only large bodies need it: kept off the import path
 
     assert op.response_type is not None
-    try:
-        data = await cooperative.parse(reply.body)
-    except ValueError as exc:
-        return _not_json(reply, meta, secrets, exc)
-    try:
-        return Ok(await cooperative.structure(data, op.response_type), meta=meta)
-    except Exception as exc:  # any mismatch, however deep: the body does not fit the schema
-        return _not_fitting(op, reply, meta, secrets, data, exc)
+    async with cooperative.gc_paused():
+        try:
+            data = await cooperative.parse(reply.body)
+        except ValueError as exc:
+            return _not_json(reply, meta, secrets, exc)
+        try:
+            return Ok(await cooperative.structure(data, op.response_type), meta=meta)
+        except Exception as exc:  # any mismatch, however deep: the body does not fit the schema
+            return _not_fitting(op, reply, meta, secrets, data, exc)
 
 
 def _not_json(
