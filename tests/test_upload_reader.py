@@ -10,11 +10,14 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
 import pytest
 from aiohttp import web
 
 from hathora_cloud import Err, HathoraCloudCore, Ok
 from hathora_cloud import _converter as converter
+from hathora_cloud._upload import presigned
+from hathora_cloud._upload.plan import PartSpec
 from hathora_cloud._upload.reader import Source
 from hathora_cloud.funcs import builds_v3_upload_build
 from hathora_cloud.models import CreatedBuildV3WithMultipartUrls
@@ -201,3 +204,33 @@ async def test_a_tarball_replaced_during_the_upload_is_refused(
     for number, part in upload.parts.items():
         start = (number - 1) * MIB
         assert part.path.read_bytes() == original[start : start + MIB]
+
+
+@pytest.mark.parametrize(("turn", "expect_turns"), [(0.0, True), (3600.0, False)])
+async def test_a_part_gives_the_loop_a_turn_once_its_sending_budget_is_spent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, turn: float, expect_turns: bool
+) -> None:
+    """Streaming a part's slices yields to the loop whenever ``_TURN`` seconds have passed since
+    the last turn (aiohttp alone would write a whole part in one loop pass)."""
+    monkeypatch.setattr(presigned, "_TURN", turn)
+    source = await _source(tmp_path, 8 * MIB)
+    part = PartSpec(number=1, url="http://127.0.0.1:9/part", start=0, length=8 * MIB)
+    turns = 0
+
+    def count() -> None:
+        nonlocal turns
+        turns += 1
+        handle[0] = asyncio.get_running_loop().call_soon(count)
+
+    handle = [asyncio.get_running_loop().call_soon(count)]
+    with anyio.CancelScope() as scope:
+        watch = presigned._IdleWatch(scope, 60.0)
+        async with source.part() as reader:
+            assert not isinstance(reader, str)
+            turns = 0
+            async for data in presigned._slices(reader, part, watch, lambda sent: None):
+                del data
+            seen = turns
+        watch.stop()
+    handle[0].cancel()
+    assert (seen >= 7) is expect_turns
