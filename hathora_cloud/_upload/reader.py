@@ -64,6 +64,7 @@ class Source:
         self._stamp: tuple[int, int] | None = None
         self.size = len(data) if data is not None else 0
         self._buffers: list[array.array[int]] = []
+        self._next = 0  # where the next scan of _buffers starts
         self._fd: int | None = None
 
     def view(self, length: int) -> memoryview:
@@ -72,13 +73,22 @@ class Source:
         The view is taken before returning, so the buffer stays busy from this moment on (see
         the module docstring).
         """
-        for buffer in self._buffers:
+        # Oldest first: buffers come back in about the order they were handed out, so a scan
+        # starting after the last one handed out meets a free one first, not a row of busy ones
+        # (each busy one costs a BufferError).
+        buffers = self._buffers
+        count = len(buffers)
+        for step in range(count):
+            index = (self._next + step) % count
+            buffer = buffers[index]
             if len(buffer) >= length + _PAGE and _unexported(buffer):
+                self._next = index + 1
                 return _aligned(buffer, length)
         buffer = array.array("B", bytes(length + _PAGE))
         _unexported(buffer)  # the first probe grows the allocation (and may move it) once
-        if len(self._buffers) < _POOL_BUFFERS:
-            self._buffers.append(buffer)
+        if count < _POOL_BUFFERS:
+            buffers.append(buffer)
+            self._next = count + 1
         return _aligned(buffer, length)
 
     async def snapshot(self) -> None:
