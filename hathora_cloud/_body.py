@@ -26,6 +26,7 @@ __all__ = (
     "ACCEPT_ENCODING",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "ERROR_BODY_LIMIT",
+    "IDENTITY",
     "STREAM_STEP",
     "BodyTooLarge",
     "Decoder",
@@ -42,7 +43,8 @@ DEFAULT_MAX_RESPONSE_BYTES = 48 * 1024 * 1024
 STREAM_STEP = 256 * 1024
 """The most decoded bytes a log stream produces per read."""
 
-_IDENTITY = frozenset(("", "identity"))
+IDENTITY = frozenset(("", "identity"))
+"""The ``Content-Encoding`` values (lowercased, stripped) that mean no coding at all."""
 
 
 class BodyTooLarge(Exception):
@@ -61,7 +63,7 @@ class Decoder:
     def __init__(self, encoding: str) -> None:
         encoding = encoding.strip().lower()
         self._pending = b""
-        if encoding in _IDENTITY:
+        if encoding in IDENTITY:
             self._inflate: zlib._Decompress | None = None
         elif encoding in ("gzip", "x-gzip"):
             self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -114,7 +116,7 @@ async def read_body(response: aiohttp.ClientResponse, limit: int, *, truncate: b
     """
     length = response.content_length
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    if encoding in _IDENTITY and length is not None:
+    if encoding in IDENTITY and length is not None:
         if length <= limit:
             return await response.read()  # the common case: one read of a known, small size
         if not truncate:

@@ -17,9 +17,13 @@ JSON = "application/json"
 OCTET_STREAM = "application/octet-stream"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False)
 class Operation(Generic[T]):
     """How one operation looks on the wire.
+
+    Each description is a module-level singleton, compared and hashed by identity: it is part of
+    the key of every prepared request (``_request.prepare``), and a generated ``__hash__`` over its
+    twelve fields cost each call a Python-level call and a tuple hash.
 
     Attributes:
         operation_id: The TypeScript SDK's operation id (what hooks and logs see).
