@@ -53,12 +53,6 @@ from .result import Result as Result
 from .retries import BackoffStrategy as BackoffStrategy
 from .retries import RequestOptions as RequestOptions
 from .retries import RetryConfig as RetryConfig
-from .streams import BuildLogStream as BuildLogStream
-from .uploads import LogLineCallback as LogLineCallback
-from .uploads import ProgressCallback as ProgressCallback
-from .uploads import SkippedFile as SkippedFile
-from .uploads import UploadPhase as UploadPhase
-from .uploads import UploadProgress as UploadProgress
 
 if TYPE_CHECKING:
     from .models import BuildPart as BuildPart
@@ -79,6 +73,12 @@ if TYPE_CHECKING:
     from .models import RegistryConfig as RegistryConfig
     from .models import TransportType as TransportType
     from .sdk import HathoraCloud as HathoraCloud
+    from .streams import BuildLogStream as BuildLogStream
+    from .uploads import LogLineCallback as LogLineCallback
+    from .uploads import ProgressCallback as ProgressCallback
+    from .uploads import SkippedFile as SkippedFile
+    from .uploads import UploadPhase as UploadPhase
+    from .uploads import UploadProgress as UploadProgress
 
 # A library stays silent unless the application configures logging.
 logging.getLogger("hathora_cloud").addHandler(logging.NullHandler())
@@ -165,18 +165,32 @@ _MODELS = frozenset(
 )
 
 
+_UPLOADS = frozenset(
+    ("LogLineCallback", "ProgressCallback", "SkippedFile", "UploadPhase", "UploadProgress")
+)
+
+
 def __getattr__(name: str) -> Any:
-    # The facade imports every operation, and each API group's models cost their class
-    # creation: load them only when asked for.
+    # The facade imports every operation, each API group's models cost their class creation,
+    # and a program that only reads builds needs neither the log stream nor upload progress:
+    # load them only when asked for.
     if name == "HathoraCloud":
         from .sdk import HathoraCloud
 
-        globals()["HathoraCloud"] = HathoraCloud
-        return HathoraCloud
-    if name in _MODELS:
+        value: Any = HathoraCloud
+    elif name == "BuildLogStream":
+        from .streams import BuildLogStream
+
+        value = BuildLogStream
+    elif name in _UPLOADS:
+        from . import uploads
+
+        value = getattr(uploads, name)
+    elif name in _MODELS:
         from . import models
 
         value = getattr(models, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value

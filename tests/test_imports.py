@@ -42,6 +42,21 @@ def test_one_function_imports_only_its_own_module() -> None:
     assert funcs == ["hathora_cloud.funcs.builds_v3_get_build"]
 
 
+def test_a_unary_operation_loads_no_stream_or_upload_code() -> None:
+    """Importing get_build loads neither the log stream nor the upload vocabulary nor the flows;
+    the top-level names for them still resolve when asked for."""
+    loaded = _modules_after("import hathora_cloud.funcs.builds_v3_get_build")
+    unwanted = ("hathora_cloud.streams", "hathora_cloud.uploads", "hathora_cloud._upload")
+    assert [m for m in loaded if m.startswith(unwanted)] == []
+    loaded = _modules_after(
+        "import hathora_cloud\n"
+        "assert hathora_cloud.UploadProgress.__name__ == 'UploadProgress'\n"
+        "assert hathora_cloud.BuildLogStream.__name__ == 'BuildLogStream'\n"
+        "from hathora_cloud import ProgressCallback, SkippedFile, UploadPhase, LogLineCallback"
+    )
+    assert "hathora_cloud.uploads" in loaded
+
+
 def test_design_import_lines_work() -> None:
     """Every import line of DESIGN.md's public-names block succeeds."""
     statement = """

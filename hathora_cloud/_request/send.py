@@ -14,7 +14,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import anyio
@@ -29,11 +29,13 @@ from .._transport import Failure, is_phantom_cancel, transport_failure
 from ..errors import HathoraError, OperationError, RequestAbortedError, SDKError
 from ..hooks import HookContext
 from ..result import CallMeta, Err, Ok, Result
-from ..streams import BuildLogStream
 from .classify import Reply, error_for
 from .hooked import attempt_with_hooks
 from .prepare import Request, TokenNeeded, prepare
 from .structure import LARGE_BODY, invalid, structure_large_reply, structure_reply
+
+if TYPE_CHECKING:
+    from ..streams import BuildLogStream
 
 __all__ = ("send_json", "send_stream")
 
@@ -99,6 +101,8 @@ async def send_stream(
         return Err(outcome, meta=CallMeta(attempts))  # type: ignore[arg-type]
     meta = CallMeta(attempts, outcome.status, outcome.headers)
     if isinstance(outcome, aiohttp.ClientResponse):
+        from ..streams import BuildLogStream  # only streaming calls need it: kept off the import
+
         return Ok(BuildLogStream(outcome, core), meta=meta)
     return Err(error_for(op, outcome, prepared.secrets()), meta=meta)
 

@@ -79,7 +79,7 @@ def __dir__() -> list[str]:
 # Why lazy: a program that calls one operation should not pay for the others (the upload stack
 # alone brings tarfile, gzip, XML and worker threads). Measured with instruction counts
 # (valgrind --tool=callgrind, independent of machine load), after the dependencies are imported:
-# importing builds_v3_get_build costs 265 M instructions, every function of both API groups 549 M
+# importing builds_v3_get_build costs 248 M instructions, every function of both API groups 561 M
 # (2026-11-30, Python 3.11). The gap grows with each API group. Both import styles must work, so
 # this is the simplest mechanism that keeps them: a module __getattr__ (PEP 562), and the class
 # below, because importing the submodule hathora_cloud.funcs.<name> makes Python bind the module
