@@ -17,6 +17,7 @@ import functools
 import math
 import operator
 import re
+import sys
 import typing
 from collections.abc import Callable
 from datetime import datetime
@@ -69,10 +70,24 @@ def _parse_datetime_slow(value: str) -> datetime:
     return datetime.fromisoformat(_ISO_TAIL.sub(fix, value, count=1))
 
 
+def _fromisoformat_z(value: str) -> datetime:
+    """``datetime.fromisoformat`` that also takes a trailing ``Z``, as it does from Python 3.11.
+
+    The service writes every date-time with ``Z``: on Python 3.10 each one went through a
+    ``ValueError`` and :func:`_parse_datetime_slow` (about 30 µs per build instead of 5).
+    """
+    if value[-1:] in ("Z", "z"):
+        value = value[:-1] + "+00:00"
+    return datetime.fromisoformat(value)
+
+
+_fromisoformat = datetime.fromisoformat if sys.version_info >= (3, 11) else _fromisoformat_z
+
+
 def _structure_datetime(value: object, _: object) -> datetime:
     if type(value) is str:
         try:
-            parsed = datetime.fromisoformat(value)  # the common case first: one call
+            parsed = _fromisoformat(value)  # the common case first: one call
         except ValueError:
             parsed = _parse_datetime_slow(value)
         if parsed.tzinfo is None:
@@ -92,7 +107,7 @@ def _structure_optional_datetime(value: object, _: object) -> datetime | None:
         return None
     if type(value) is str:
         try:
-            parsed = datetime.fromisoformat(value)  # the common case, inlined: one call less
+            parsed = _fromisoformat(value)  # the common case, inlined: one call less
         except ValueError:
             pass
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -75,3 +76,29 @@ def test_valid_documents_structure_identically(cls: type[Any]) -> None:
     """The untouched example documents give the same objects through both paths."""
     document = MODELS[cls]
     assert _converter.structure(document, cls) == _converter.reference().structure(document, cls)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime.datetime(1000, 1, 1), timezones=st.just(datetime.timezone.utc)
+    ),
+    digits=st.sampled_from([0, 1, 3, 6, 9]),
+    zulu=st.sampled_from(["Z", "z", "+00:00"]),
+)
+def test_the_z_fast_path_parses_like_the_general_one(
+    moment: datetime.datetime, digits: int, zulu: str
+) -> None:
+    """The trailing-Z fast path (Python 3.10's date-times) gives what the general parser gives,
+    for every fraction length, and refuses nothing the general parser accepts."""
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += "." + f"{moment.microsecond:06d}{moment.microsecond % 1000:03d}"[:digits]
+    text += zulu
+    expected = _converter._parse_datetime_slow(text)
+    try:
+        fast = _converter._fromisoformat_z(text)
+    except ValueError:
+        fast = _converter._parse_datetime_slow(text)  # the hooks fall back exactly like this
+    assert fast == expected
+    assert _converter.structure(build_json(createdAt=text), BuildV3).created_at == expected
