@@ -22,6 +22,7 @@ import gc
 import json
 import json.scanner
 import re
+import threading
 import time
 import typing
 from collections.abc import AsyncIterator
@@ -225,6 +226,7 @@ class _Pause:
 
     holders = 0
     resume = False
+    lock = threading.Lock()  # event loops in other threads may hold the pause too
 
 
 @contextlib.asynccontextmanager
@@ -239,20 +241,28 @@ async def gc_paused() -> AsyncIterator[None]:
     is shared: the GC is enabled again when the last large reply in progress is done, and only
     if it was enabled when the first began.
     """
-    if _Pause.holders == 0:
-        _Pause.resume = gc.isenabled()
-        gc.disable()
-    _Pause.holders += 1
-    resumed = False
+    with _Pause.lock:
+        if _Pause.holders == 0:
+            _Pause.resume = gc.isenabled()
+            gc.disable()
+        _Pause.holders += 1
+    released = False
     try:
         yield
-        if _Pause.holders == 1 and _Pause.resume:
-            await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the young collection below gets a loop step of its own
+        with _Pause.lock:
+            last = _Pause.holders == 1
+            resume = _Pause.resume  # read with the count: a pause starting now may reset it
+            if last:
+                _Pause.holders = 0
+                released = True
+        if last and resume:
             gc.collect(0)
             gc.enable()
-            resumed = True
             await asyncio.sleep(0)
     finally:
-        _Pause.holders -= 1
-        if _Pause.holders == 0 and _Pause.resume and not resumed:
-            gc.enable()
+        if not released:
+            with _Pause.lock:
+                _Pause.holders -= 1
+                if _Pause.holders == 0 and _Pause.resume:
+                    gc.enable()
