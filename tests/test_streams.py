@@ -141,6 +141,26 @@ async def test_silent_error_body_on_run_is_bounded_by_the_call_timeout(
     assert isinstance(result.error, RequestTimeoutError)
 
 
+async def test_break_then_anext_then_a_new_loop_carry_on_from_the_same_line(
+    server: RecordingServer,
+) -> None:
+    """Breaking out of a loop, then ``anext()``, then a second loop read every line exactly once,
+    in order, whether a line is already buffered or needs the next network chunk."""
+    serve_log(server, [b"a\nb\nc\n", b"d\ne\n", b"f\n"], delay=0.01)
+    async with core_for(server) as core, await open_log(core) as log:
+        seen = []
+        async for line in log:
+            seen.append(line)
+            if line == "b":
+                break
+        seen.append(await anext(log))  # "c": buffered
+        seen.append(await anext(log))  # "d": needs the next chunk
+        seen += [line async for line in log]
+        with pytest.raises(StopAsyncIteration):
+            await anext(log)
+    assert seen == ["a", "b", "c", "d", "e", "f"]
+
+
 async def test_normal_end_releases_connection(server: RecordingServer) -> None:
     """A stream read to its end returns its connection to the pool."""
     serve_log(server, [b"done\n"])
