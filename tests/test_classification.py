@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 from hathora_cloud import Err, HathoraCloudCore, Ok, Result, RetryConfig
+from hathora_cloud._request.classify import media_type
 from hathora_cloud.errors import (
     ApiError,
     HathoraCloudError,
@@ -290,3 +291,22 @@ async def test_retry_after_http_date(server: RecordingServer, core: HathoraCloud
     assert isinstance(result, Err)
     assert isinstance(result.error, SDKError)
     assert result.error.retry_after == 0.0
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "application/octet-stream"),
+        ("application/json", "application/json"),
+        ("Application/JSON; charset=utf-8", "application/json"),
+        ("  application/json  ;charset=utf-8", "application/json"),
+        ("application/problem+json", "application/problem+json"),
+        ("json", "application/octet-stream"),
+        ("a/b/c", "application/octet-stream"),
+        ("", "application/octet-stream"),
+    ],
+)
+def test_the_media_type_of_a_content_type_header(header: str | None, expected: str) -> None:
+    """Lowercased type/subtype without parameters; octet-stream when missing or malformed,
+    whatever aiohttp version is installed."""
+    assert media_type(header) == expected

@@ -13,7 +13,7 @@ from yarl import URL
 from .._transport import Secrets, redact, scrub
 from ..errors import HathoraError, UnexpectedClientError
 from ..hooks import HookContext, HookRequest, HookResponse, Hooks
-from .classify import Reply
+from .classify import Reply, media_type
 from .prepare import Request
 
 __all__ = ("attempt_with_hooks",)
@@ -92,6 +92,5 @@ async def _run_hook(
 def _from_hook(value: HookResponse | HathoraError) -> Reply:
     if isinstance(value, HathoraError):
         raise value
-    raw = value.headers.get("Content-Type")
-    mimetype = raw.split(";", 1)[0].strip().lower() if raw else "application/octet-stream"
+    mimetype = media_type(value.headers.get("Content-Type") or None)
     return Reply(value.status_code, value.headers, mimetype, value.body or b"")

@@ -29,7 +29,7 @@ from .._transport import Failure, is_phantom_cancel, transport_failure
 from ..errors import HathoraError, OperationError, RequestAbortedError, SDKError
 from ..hooks import HookContext
 from ..result import CallMeta, Err, Ok, Result
-from .classify import Reply, error_for
+from .classify import Reply, error_for, media_type
 from .hooked import attempt_with_hooks
 from .prepare import Request, TokenNeeded, prepare
 from .structure import LARGE_BODY, invalid, structure_large_reply, structure_reply
@@ -274,7 +274,7 @@ async def _receive(
 ) -> Reply | aiohttp.ClientResponse:
     """Read what the response holds: the open stream, a capped JSON body, or an error body."""
     status = response.status
-    content_type = response.content_type
+    content_type = media_type(response.headers.get("Content-Type"))
     if status == op.success_status and content_type == op.success_type:
         if stream:
             # Our own exceptions below carry no request data: raising inside is harmless.
@@ -313,7 +313,9 @@ def _plain(response: aiohttp.ClientResponse) -> bool:
 
 
 def _too_large(response: aiohttp.ClientResponse, limit: int) -> HathoraError:
-    reply = Reply(response.status, response.headers, response.content_type, b"")
+    reply = Reply(
+        response.status, response.headers, media_type(response.headers.get("Content-Type")), b""
+    )
     return invalid(
         reply,
         f"the body is larger than max_response_bytes ({limit} bytes); raise "
