@@ -213,11 +213,10 @@ def _model_of(kind: Any) -> type[Any] | None:
 async def _elements(items: list[Any], cls: type[Any], clock: _Clock) -> tuple[Any, ...]:
     """Build each element, yielding to the loop between slices."""
     hook = _converter.hook(cls)
-    out = []
-    for index, item in enumerate(items, start=1):
-        out.append(hook(item, cls))
-        if index % _CHECK_EVERY == 0:
-            await clock.tick()
+    out: list[Any] = []
+    for start in range(0, len(items), _CHECK_EVERY):
+        out += [hook(item, cls) for item in items[start : start + _CHECK_EVERY]]
+        await clock.tick()
     return tuple(out)
 
 
