@@ -26,12 +26,12 @@ __all__ = (
     "ACCEPT_ENCODING",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "ERROR_BODY_LIMIT",
-    "IDENTITY",
     "STREAM_STEP",
     "BodyTooLarge",
     "Decoder",
     "UndecodableBody",
     "read_body",
+    "readable_at_once",
 )
 
 ACCEPT_ENCODING = "gzip, deflate"
@@ -43,7 +43,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 48 * 1024 * 1024
 STREAM_STEP = 256 * 1024
 """The most decoded bytes a log stream produces per read."""
 
-IDENTITY = frozenset(("", "identity"))
+_IDENTITY = frozenset(("", "identity"))
 """The ``Content-Encoding`` values (lowercased, stripped) that mean no coding at all."""
 
 
@@ -63,7 +63,7 @@ class Decoder:
     def __init__(self, encoding: str) -> None:
         encoding = encoding.strip().lower()
         self._pending = b""
-        if encoding in IDENTITY:
+        if encoding in _IDENTITY:
             self._inflate: zlib._Decompress | None = None
         elif encoding in ("gzip", "x-gzip"):
             self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -100,6 +100,17 @@ class Decoder:
             raise UndecodableBody("the compressed body ended early")
 
 
+def readable_at_once(response: aiohttp.ClientResponse, limit: int) -> bool:
+    """Whether the body has no content coding and a declared length within ``limit``: then one
+    ``response.read()`` is the whole of :func:`read_body` (most answers), which callers on the
+    hot path may await directly and save a coroutine."""
+    length = response.content_length
+    if length is None or length > limit:
+        return False
+    encoding = response.headers.get("Content-Encoding")
+    return encoding is None or encoding.strip().lower() in _IDENTITY
+
+
 async def read_body(response: aiohttp.ClientResponse, limit: int, *, truncate: bool) -> bytes:
     """Read the decoded body, at most ``limit`` bytes of it.
 
@@ -114,13 +125,12 @@ async def read_body(response: aiohttp.ClientResponse, limit: int, *, truncate: b
         UndecodableBody: The encoding is unknown or the data corrupt (only when not
             ``truncate``; a truncated error body keeps the raw bytes instead).
     """
+    if readable_at_once(response, limit):
+        return await response.read()  # the common case: one read of a known, small size
     length = response.content_length
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    if encoding in IDENTITY and length is not None:
-        if length <= limit:
-            return await response.read()  # the common case: one read of a known, small size
-        if not truncate:
-            raise BodyTooLarge(f"{length} bytes")
+    if encoding in _IDENTITY and length is not None and not truncate:
+        raise BodyTooLarge(f"{length} bytes")
     try:
         decoder = Decoder(encoding)
     except UndecodableBody:

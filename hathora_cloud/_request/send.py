@@ -20,7 +20,14 @@ import aiohttp
 import anyio
 
 from .. import _retry
-from .._body import ERROR_BODY_LIMIT, IDENTITY, BodyTooLarge, Decoder, UndecodableBody, read_body
+from .._body import (
+    ERROR_BODY_LIMIT,
+    BodyTooLarge,
+    Decoder,
+    UndecodableBody,
+    read_body,
+    readable_at_once,
+)
 from .._construct import fast_meta
 from .._core import HathoraCloudCore
 from .._operations import JSON, Operation
@@ -284,8 +291,7 @@ async def _receive(
                 raise _undecodable(response, str(exc)) from None
             return response
         try:
-            length = response.content_length
-            if length is not None and length <= request.max_body and _plain(response):
+            if readable_at_once(response, request.max_body):
                 body = await response.read()  # read_body's common case, one coroutine less
             else:
                 body = await read_body(response, request.max_body, truncate=False)
@@ -304,12 +310,6 @@ async def _receive(
     else:
         response.close()  # a truncated body: drop the connection rather than drain it
     return Reply(status, response.headers, content_type, body)
-
-
-def _plain(response: aiohttp.ClientResponse) -> bool:
-    """Whether the body is sent without a content coding (what most answers are)."""
-    encoding = response.headers.get("Content-Encoding")
-    return encoding is None or encoding.strip().lower() in IDENTITY
 
 
 def _too_large(response: aiohttp.ClientResponse, limit: int) -> HathoraError:
